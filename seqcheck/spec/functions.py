@@ -1,0 +1,139 @@
+"""The fixed function table of the spec grammar, as SymPy objects.
+
+Element-wise functions are SymPy :class:`~sympy.Function` classes; applied to a
+matrix expression they become an ``ElementwiseApplyFunction`` (the lectures'
+``sigma(a)`` on a vector). ``softmax`` is not element-wise -- each output
+depends on every input -- so it is a matrix expression of its own,
+:class:`Softmax`.
+
+The table is closed: a call of any other name is a spec error, never a lookup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixExpr
+
+__all__ = ["sigmoid", "relu", "Softmax", "LogSoftmax", "FunctionInfo", "FUNCTIONS"]
+
+
+class sigmoid(sp.Function):  # noqa: N801 - SymPy function classes are lower case
+    """Logistic sigmoid 1 / (1 + exp(-x)) (seed 000 eq. 30, "sigma")."""
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_Number:
+            return 1 / (1 + sp.exp(-x))
+        return None
+
+    def fdiff(self, argindex=1):
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return 1 / (1 + sp.exp(-x))
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _latex(self, printer, exp=None):
+        arg = printer._print(self.args[0])
+        base = rf"\sigma\left({arg}\right)"
+        return base if exp is None else rf"{base}^{{{exp}}}"
+
+
+class relu(sp.Function):  # noqa: N801
+    """Rectified linear unit max(0, x) (seed 001, "ReLU")."""
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_Number:
+            return sp.Max(0, x)
+        return None
+
+    def fdiff(self, argindex=1):
+        return sp.Heaviside(self.args[0], 0)
+
+    def _eval_rewrite_as_Max(self, x, **kwargs):
+        return sp.Max(0, x)
+
+    def _latex(self, printer, exp=None):
+        arg = printer._print(self.args[0])
+        base = rf"\operatorname{{relu}}\left({arg}\right)"
+        return base if exp is None else rf"{base}^{{{exp}}}"
+
+
+class _VectorFunction(MatrixExpr):
+    """A vector -> vector function applied to a column vector expression."""
+
+    is_commutative = False
+    latex_name = ""
+
+    def __new__(cls, arg):
+        arg = sp.sympify(arg)
+        if not getattr(arg, "is_Matrix", False):
+            raise TypeError(f"{cls.__name__} takes a vector expression, got {arg!r}")
+        return super().__new__(cls, arg)
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return self.arg.shape
+
+    def _latex(self, printer):
+        return rf"{self.latex_name}\left({printer._print(self.arg)}\right)"
+
+    def _sympystr(self, printer):
+        return f"{type(self).__name__.lower()}({printer._print(self.arg)})"
+
+
+class Softmax(_VectorFunction):
+    """softmax(v)_k = exp(v_k) / sum_j exp(v_j) (seed 001 forward propagation; seed 000 eq. 44)."""
+
+    latex_name = r"\operatorname{softmax}"
+
+
+class LogSoftmax(_VectorFunction):
+    """log_softmax(v)_k = v_k - log sum_j exp(v_j), the stable log of :class:`Softmax`."""
+
+    latex_name = r"\operatorname{log\,softmax}"
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    """One entry of the grammar's function table.
+
+    Arguments:
+        name: the name written in a spec.
+        kind: ``"elementwise"`` (applies entry by entry), ``"vector"`` (vector -> vector),
+            ``"identity"`` (returns its argument) or ``"concat"`` (stacks vectors).
+        sympy: the SymPy function (elementwise) or matrix-expression class (vector).
+        doc: one line for ``--help`` and the docs.
+    """
+
+    name: str
+    kind: str
+    sympy: object
+    doc: str
+
+
+FUNCTIONS: dict[str, FunctionInfo] = {
+    f.name: f
+    for f in [
+        FunctionInfo("sigmoid", "elementwise", sigmoid, "logistic 1/(1+exp(-x)), element-wise"),
+        FunctionInfo("tanh", "elementwise", sp.tanh, "hyperbolic tangent, element-wise"),
+        FunctionInfo("relu", "elementwise", relu, "max(0, x), element-wise"),
+        FunctionInfo("exp", "elementwise", sp.exp, "exponential, element-wise"),
+        FunctionInfo("log", "elementwise", sp.log, "natural logarithm, element-wise"),
+        FunctionInfo("sqrt", "elementwise", sp.sqrt, "square root, element-wise"),
+        FunctionInfo("softmax", "vector", Softmax, "exp(v) / sum(exp(v)) over a vector"),
+        FunctionInfo("log_softmax", "vector", LogSoftmax, "log(softmax(v)), computed stably"),
+        FunctionInfo("identity", "identity", None, "returns its argument unchanged"),
+        FunctionInfo("concat", "concat", None, "stacks vectors (and scalars) into one vector"),
+    ]
+}

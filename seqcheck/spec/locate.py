@@ -1,0 +1,182 @@
+"""Positions of keys and values in TOML text.
+
+:mod:`tomllib` parses TOML but reports no positions, and our errors must name
+file, line and column. :class:`TomlIndex` scans the raw text once and maps each
+key path -- e.g. ``("equations", "h")`` or ``("printed", 3, "value")`` -- to
+the position of its key and of its value. It understands what spec and example
+files use: ``[table]`` and ``[[array.of.tables]]`` headers, ``key = value``
+lines, one level of inline tables, and multi-line strings and arrays. A path it
+cannot find falls back to its nearest located parent, so an error always has
+the best position available.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Pos", "TomlIndex", "toml_error_position"]
+
+_BARE = r"[A-Za-z0-9_\-]+"
+_KEY = rf"(?:{_BARE}|\"[^\"]*\"|'[^']*')"
+_DOTTED = rf"{_KEY}(?:\s*\.\s*{_KEY})*"
+_HEADER_ARRAY = re.compile(rf"^\s*\[\[\s*({_DOTTED})\s*\]\]")
+_HEADER_TABLE = re.compile(rf"^\s*\[\s*({_DOTTED})\s*\]")
+_KEYLINE = re.compile(rf"^(\s*)({_DOTTED})\s*=\s*")
+_INLINE_KEY = re.compile(rf"({_BARE})\s*=\s*")
+_TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+@dataclass(frozen=True)
+class Pos:
+    """A 1-based position in a file; ``delim`` is the quote that opens a string value."""
+
+    line: int
+    col: int
+    delim: str = ""
+
+
+def _split_dotted(key: str) -> tuple[str, ...]:
+    parts = re.findall(rf"{_KEY}", key)
+    return tuple(p[1:-1] if p[:1] in "\"'" else p for p in parts)
+
+
+def toml_error_position(message: str) -> tuple[int, int]:
+    """Line and column from a :class:`tomllib.TOMLDecodeError` message, or (0, 0)."""
+    m = _TOML_POS.search(message)
+    return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+
+class TomlIndex:
+    """Index of key and value positions in one TOML document.
+
+    Arguments:
+        text: the TOML source.
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+        self.lines = text.splitlines()
+        self._keys: dict[tuple, Pos] = {}
+        self._values: dict[tuple, Pos] = {}
+        self._scan()
+
+    # -- public ---------------------------------------------------------------
+    def key(self, path: tuple) -> Pos:
+        """Position of the key at ``path`` (or of its nearest located parent)."""
+        return self._find(self._keys, path)
+
+    def value(self, path: tuple) -> Pos:
+        """Position of the value at ``path`` (or of its nearest located parent's key)."""
+        if path in self._values:
+            return self._values[path]
+        return self._find(self._keys, path)
+
+    def line_text(self, line: int) -> str | None:
+        if 1 <= line <= len(self.lines):
+            return self.lines[line - 1]
+        return None
+
+    def string_position(self, path: tuple, lineno: int, col: int) -> Pos:
+        """Map a position inside a string value to the file.
+
+        Arguments:
+            path: key path of the string value.
+            lineno: 1-based line within the string's content.
+            col: 0-based character offset within that content line.
+        Returns:
+            The 1-based file position (exact for strings without escapes).
+        """
+        start = self.value(path)
+        if not start.delim:
+            return Pos(start.line, start.col)
+        first_col = start.col + len(start.delim)
+        first_line = start.line
+        if len(start.delim) == 3:
+            rest = (self.line_text(start.line) or "")[first_col - 1 :]
+            if rest.strip() == "":  # a newline right after the opening quotes is trimmed
+                first_line, first_col = start.line + 1, 1
+        if lineno <= 1:
+            return Pos(first_line, first_col + col)
+        return Pos(first_line + lineno - 1, 1 + col)
+
+    # -- scanning -------------------------------------------------------------
+    @staticmethod
+    def _find(table: dict, path: tuple) -> Pos:
+        p = tuple(path)
+        while p:
+            if p in table:
+                return table[p]
+            p = p[:-1]
+        return Pos(1, 1)
+
+    def _scan(self) -> None:
+        table: tuple = ()
+        array_counts: dict[tuple, int] = {}
+        in_string: str | None = None
+        depth = 0
+        for lineno, raw in enumerate(self.lines, start=1):
+            if in_string:
+                if in_string in raw:
+                    in_string = None
+                continue
+            if depth > 0:
+                depth += self._bracket_delta(raw)
+                continue
+            line = raw.split("#", 1)[0] if '"' not in raw and "'" not in raw else raw
+            m = _HEADER_ARRAY.match(line)
+            if m:
+                base = _split_dotted(m.group(1))
+                idx = array_counts.get(base, 0)
+                array_counts[base] = idx + 1
+                table = base + (idx,)
+                self._keys.setdefault(base, Pos(lineno, m.start(1) + 1))
+                self._keys[table] = Pos(lineno, m.start(1) + 1)
+                continue
+            m = _HEADER_TABLE.match(line)
+            if m:
+                table = _split_dotted(m.group(1))
+                self._keys[table] = Pos(lineno, m.start(1) + 1)
+                continue
+            m = _KEYLINE.match(raw)
+            if not m:
+                continue
+            path = table + _split_dotted(m.group(2))
+            self._keys[path] = Pos(lineno, m.start(2) + 1)
+            vstart = m.end()
+            rest = raw[vstart:]
+            delim = ""
+            for d in ('"""', "'''", '"', "'"):
+                if rest.startswith(d):
+                    delim = d
+                    break
+            self._values[path] = Pos(lineno, vstart + 1, delim)
+            if len(delim) == 3 and rest.count(delim) < 2:
+                in_string = delim
+            elif rest.startswith("{"):
+                for km in _INLINE_KEY.finditer(rest):
+                    sub = path + (km.group(1),)
+                    self._keys[sub] = Pos(lineno, vstart + km.start(1) + 1)
+                    vpos = vstart + km.end()
+                    d = raw[vpos : vpos + 1]
+                    self._values[sub] = Pos(lineno, vpos + 1, d if d in "\"'" else "")
+            elif rest.startswith("["):
+                depth = self._bracket_delta(rest)
+
+    @staticmethod
+    def _bracket_delta(text: str) -> int:
+        delta = 0
+        quote = ""
+        for ch in text:
+            if quote:
+                if ch == quote:
+                    quote = ""
+            elif ch in "\"'":
+                quote = ch
+            elif ch == "#":
+                break
+            elif ch == "[":
+                delta += 1
+            elif ch == "]":
+                delta -= 1
+        return delta

@@ -1,0 +1,32 @@
+"""A strict test environment: floating-point errors raise, Hypothesis has a derandomised
+``ci`` profile (selected when CI is set, or with --hypothesis-profile=ci)."""
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,
+    max_examples=60,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "dev",
+    deadline=None,
+    max_examples=60,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(autouse=True)
+def _strict_floating_point():
+    """Every overflow, division by zero or invalid operation in a test is an error."""
+    with np.errstate(all="raise"):
+        yield
