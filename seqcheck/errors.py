@@ -64,11 +64,11 @@ class Diagnostic:
         """Render as a compiler-style multi-line message."""
         lines = [f"{self.location()}: error[{self.kind}]: {self.message}"]
         if self.source_line is not None and self.line:
-            text = self.source_line.rstrip("\n")
+            text, col = _window(self.source_line.rstrip("\n"), self.col)
             lines.append(f"  {self.line:>4} | {text}")
-            if self.col:
-                pad = " " * (self.col - 1)
-                lines.append(f"       | {pad}{'^' * max(1, self.span)}")
+            if col:
+                span = max(1, min(self.span, len(text) - col + 1))
+                lines.append(f"       | {' ' * (col - 1)}{'^' * span}")
         lines.extend(f"  {d}" for d in self.details)
         if self.hint:
             lines.append(f"  hint: {self.hint}")
@@ -86,6 +86,20 @@ class Diagnostic:
             "hint": self.hint,
             "details": list(self.details),
         }
+
+
+_WIDTH = 100
+
+
+def _window(text: str, col: int) -> tuple[str, int]:
+    """At most about ``_WIDTH`` characters of ``text`` around ``col`` (1-based), and the new col."""
+    if len(text) <= _WIDTH:
+        return text, col
+    start = max(0, min(col - 1 - _WIDTH // 2, len(text) - _WIDTH))
+    piece = text[start : start + _WIDTH]
+    prefix = "..." if start > 0 else ""
+    suffix = "..." if start + _WIDTH < len(text) else ""
+    return prefix + piece + suffix, (col - start + len(prefix)) if col else 0
 
 
 class _DiagnosticError(SeqcheckError):

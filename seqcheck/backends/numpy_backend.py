@@ -21,8 +21,9 @@ from typing import Mapping
 
 import numpy as np
 import sympy as sp
-from sympy import BlockMatrix, HadamardPower, HadamardProduct, MatAdd, MatMul, OneMatrix
+from sympy import BlockMatrix, HadamardPower, HadamardProduct, MatAdd, MatMul, MatPow, OneMatrix
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.printing.numpy import NumPyPrinter
 
 from ..errors import CompileError, ShapeError
@@ -35,7 +36,7 @@ __all__ = ["NumpyPrinter", "NumpyForward", "Trajectory", "compile_numpy", "compi
            "numpy_source"]
 
 #: Matrix-expression classes the printer handles; checked against the grammar in tests.
-HANDLED = (MatAdd, MatMul, HadamardProduct, HadamardPower, ElementwiseApplyFunction,
+HANDLED = (MatAdd, MatMul, MatPow, HadamardProduct, HadamardPower, ElementwiseApplyFunction,
            BlockMatrix, OneMatrix, sp.ZeroMatrix, sp.Transpose, sp.Trace, sp.MatrixSymbol,
            Softmax, LogSoftmax)
 
@@ -58,6 +59,25 @@ def _is_call(s: str) -> bool:
         depth -= ch == ")"
         if depth == 0:
             return k == len(s) - len(head) - 1
+    return False
+
+
+def _is_atomic(s: str) -> bool:
+    """A name, a number, a call or a fully parenthesised text: safe next to any operator."""
+    if s.isidentifier() or _is_call(s):
+        return True
+    try:
+        float(s)
+        return not s.startswith("-")
+    except ValueError:
+        pass
+    if s.startswith("(") and s.endswith(")"):
+        depth = 0
+        for k, ch in enumerate(s):
+            depth += ch == "("
+            depth -= ch == ")"
+            if depth == 0:
+                return k == len(s) - 1
     return False
 
 
@@ -84,6 +104,13 @@ class NumpyPrinter(NumPyPrinter):
         self.batched = set(batched)
         self.where = where
         self._lambda_args: dict = {}
+
+    def _print(self, expr, **kwargs):
+        # Only the matrix classes of our own table: an inherited NumPyPrinter rule was
+        # written for unbatched matrices and would silently be wrong here.
+        if isinstance(expr, MatrixExpr) and type(expr) not in HANDLED:
+            return self._print_not_supported(expr)
+        return super()._print(expr, **kwargs)
 
     # -- failure is an error, never a comment in the output ---------------------
     def _print_not_supported(self, expr):
@@ -117,19 +144,51 @@ class NumpyPrinter(NumPyPrinter):
             return self._lambda_args[expr]
         return self._print_not_supported(expr)
 
+    def _constant(self, expr, fill: str):
+        rows, cols = expr.shape
+        shape = f"({self._print(rows)},)" if cols == 1 else \
+            f"({self._print(rows)}, {self._print(cols)})"
+        return f"numpy.{fill}({shape}, dtype=_dtype)"
+
     def _print_OneMatrix(self, expr):
-        return "1.0"
+        return self._constant(expr, "ones")
 
     def _print_ZeroMatrix(self, expr):
-        return "0.0"
+        return self._constant(expr, "zeros")
 
-    # -- element-wise -------------------------------------------------------------
+    def _elementwise_operand(self, a) -> str:
+        """An operand of + or *: constant matrices print as scalars, which broadcast."""
+        if isinstance(a, OneMatrix):
+            return "1.0"
+        if isinstance(a, sp.ZeroMatrix):
+            return "0.0"
+        if isinstance(a, MatMul):
+            ones = [f for f in a.args if isinstance(f, OneMatrix)]
+            rest = [f for f in a.args if not isinstance(f, OneMatrix)]
+            if len(ones) == 1 and not any(getattr(f, "is_Matrix", False) for f in rest):
+                return self._paren(sp.Mul(*rest))
+        return self._print(a)
+
     def _print_MatAdd(self, expr):
-        return " + ".join(self._paren(a) if isinstance(a, MatAdd) else self._print(a)
-                          for a in expr.args)
+        # Positive terms first, negative ones as subtractions: "1.0 - z", not "-1*z + 1.0".
+        pos, neg = [], []
+        for a in expr.args:
+            coeff = a.args[0] if isinstance(a, MatMul) else None
+            if coeff is not None and coeff.is_Number and coeff < 0:
+                neg.append(self._elementwise_operand(MatMul(-coeff, *a.args[1:]).doit()
+                                                     if coeff != -1 else
+                                                     MatMul(*a.args[1:]).doit()))
+            else:
+                pos.append(self._elementwise_operand(a))
+        text = " + ".join(pos) if pos else "-" + neg.pop(0)
+        for n in neg:
+            text += f" - {n}" if not (" + " in n or " - " in n) else f" - ({n})"
+        return text
 
     def _print_HadamardProduct(self, expr):
-        return " * ".join(self._paren(a) for a in expr.args)
+        # '*' and '@' bind equally tightly in Python: every non-atomic operand gets parentheses.
+        return " * ".join(t if _is_atomic(t) else f"({t})"
+                          for t in (self._elementwise_operand(a) for a in expr.args))
 
     def _print_HadamardPower(self, expr):
         if expr.exp == -1:
@@ -169,14 +228,35 @@ class NumpyPrinter(NumPyPrinter):
         mats = [a for a in expr.args if getattr(a, "is_Matrix", False)]
         out = self._product(mats)
         if coeffs:
-            c = self._print(sp.Mul(*coeffs))
-            c = c if c.lstrip("-").replace(".", "").isalnum() else f"({c})"
+            coeff = sp.Mul(*coeffs)
+            c = self._print(coeff)
+            c = c if _is_atomic(c) else f"({c})"
             if out == "1.0":
                 return c
-            return f"{c} * {out}"
+            if coeff == -1:
+                return f"-{out}" if _is_atomic(out) else f"-({out})"
+            return f"{c} * {out}" if _is_atomic(out) or "@" not in out else f"{c} * ({out})"
+        return out
+
+    def _print_MatPow(self, expr):
+        # SymPy folds W @ (W @ v) into MatPow(W, 2); products expand it again.
+        return self._product([expr])
+
+    @staticmethod
+    def _expand_powers(mats: list) -> list:
+        out = []
+        for a in mats:
+            if isinstance(a, MatPow):
+                k = a.exp
+                if not (k.is_Integer and k > 0):
+                    raise CompileError(f"the numpy backend cannot print the matrix power {a}")
+                out.extend([a.base] * int(k))
+            else:
+                out.append(a)
         return out
 
     def _product(self, mats: list) -> str:
+        mats = self._expand_powers(mats)
         if not mats:
             return "1.0"
         last = mats[-1]
@@ -218,8 +298,10 @@ class NumpyPrinter(NumPyPrinter):
             return self._print_not_supported(expr)
         parts = []
         for b in blocks:
+            # A scalar in concat() is typed as OneMatrix(1, 1), which SymPy's BlockMatrix
+            # turns into Identity(1); either way it is a length-1 vector of ones.
             ones = [a for a in (b.args if isinstance(b, MatMul) else (b,))
-                    if isinstance(a, OneMatrix)]
+                    if isinstance(a, (OneMatrix, sp.Identity))]
             if ones:
                 n = self._print(ones[0].shape[0])
                 coeff = [a for a in (b.args if isinstance(b, MatMul) else ()) if a is not ones[0]]
@@ -229,6 +311,12 @@ class NumpyPrinter(NumPyPrinter):
                 parts.append(self._print(b))
         return f"_concat({', '.join(parts)})"
 
+
+# The op table must cover every class the grammar produces (checked at import).
+_MISSING = [c.__name__ for c in HANDLED if f"_print_{c.__name__}" not in vars(NumpyPrinter)]
+_MISSING += [f.__name__ for f in (sigmoid, relu) if f"_print_{f.__name__}" not in vars(NumpyPrinter)]
+if _MISSING:  # pragma: no cover - a broken install or an edit that forgot a rule
+    raise ImportError(f"NumpyPrinter has no rule for {', '.join(_MISSING)}")
 
 _HEADER = '''\
 # Generated by seqcheck from spec {name!r}{path}.
@@ -301,6 +389,7 @@ def numpy_source(spec: Spec) -> str:
     for e in spec.equations:
         shape = _shape_code(p, e.shape) if e.shape else "1"
         w(f"    {e.target}_seq = numpy.empty((_T, _B, {shape}), dtype=_dtype)")
+    earlier: set[str] = set()  # variables of the sweeps already run
     for k, sweep in enumerate(schedule.sweeps, start=1):
         direction = sweep.direction or 1
         span = "t = 1..T" if direction > 0 else "t = T..1"
@@ -311,7 +400,10 @@ def numpy_source(spec: Spec) -> str:
         needed_delays = []
         for v in sweep.variables:
             for r in spec.equation(v).refs:
-                if r.offset == 0 and r.name in spec.sequence_inputs:
+                # A sequence input, or a variable an earlier sweep computed, is read at
+                # this step from its sequence; the loop variable of that sweep holds
+                # only its last step.
+                if r.offset == 0 and (r.name in spec.sequence_inputs or r.name in earlier):
                     needed_inputs.append(r.name)
                 elif r.offset:
                     needed_delays.append((r.name, r.offset))
@@ -326,6 +418,7 @@ def numpy_source(spec: Spec) -> str:
             p.where = f"equation {v!r} of spec {spec.name!r}"
             w(f"        {v} = {p._print(e.expr)}")
             w(f"        {v}_seq[_t] = {v}")
+        earlier.update(sweep.variables)
     w("    return {" + ", ".join(f"{v!r}: {v}_seq" for v in spec.variables) + "}")
     return "\n".join(lines) + "\n"
 
@@ -369,6 +462,7 @@ class Trajectory:
 def _bind_dims(spec: Spec, arrays: dict, leading: dict[str, tuple]) -> tuple[dict, list[str]]:
     """Bind dims from array shapes; returns the binding and the mismatches found."""
     binding: dict[str, int] = {}
+    source: dict[str, str] = {}
     problems: list[str] = []
     decls = {**spec.params, **spec.inputs, **spec.states}
     # Plain dims first, then check compound entries (1 + N_u) against the binding.
@@ -386,9 +480,13 @@ def _bind_dims(spec: Spec, arrays: dict, leading: dict[str, tuple]) -> tuple[dic
                 sym = sp.sympify(sym)
                 if isinstance(sym, sp.Symbol):
                     if not rounds:
-                        if binding.setdefault(sym.name, n) != n:
+                        if sym.name not in binding:
+                            binding[sym.name] = n
+                            source[sym.name] = f"{name} axis {len(lead) + k}"
+                        elif binding[sym.name] != n:
                             problems.append(f"{name}: axis {len(lead) + k} is {n}, but "
-                                            f"{sym.name} = {binding[sym.name]} already")
+                                            f"{sym.name} = {binding[sym.name]} "
+                                            f"(from {source[sym.name]})")
                 elif rounds:
                     want = sym.subs({sp.Symbol(k2, integer=True, positive=True): v
                                      for k2, v in binding.items()})
@@ -398,7 +496,7 @@ def _bind_dims(spec: Spec, arrays: dict, leading: dict[str, tuple]) -> tuple[dic
 
 
 def _expect(lead: tuple, shape: tuple) -> str:
-    return "(" + ", ".join([*lead, *(str(s) for s in shape)]) + ")"
+    return format_shape((*lead, *shape))
 
 
 class NumpyForward:
@@ -443,7 +541,7 @@ class NumpyForward:
                          for n in unknown]
             problems += [f"missing {kind} '{n}' of shape {declared[n].shape_str()}"
                          for n in missing]
-            for n in set(given) & set(declared):
+            for n in [n for n in declared if n in given]:
                 arrays[n] = np.asarray(given[n], dtype=self.dtype)
                 if kind == "input":
                     leading[n] = ("B",) if declared[n].static else ("T", "B")
@@ -502,6 +600,19 @@ def compile_numpy(spec: Spec, dtype=np.float64) -> NumpyForward:
     return NumpyForward(spec, dtype)
 
 
+class _Lazy:
+    """Text computed only when shown (printing a SymPy expression costs milliseconds)."""
+
+    def __init__(self, make):
+        self._make = make
+
+    def __str__(self) -> str:
+        return self._make()
+
+    def __bool__(self) -> bool:
+        return True
+
+
 def compile_expression(spec: Spec, typed: Typed, dtype=np.float64):
     """Compile one typed expression of ``spec`` to ``f(env) -> array``.
 
@@ -516,7 +627,7 @@ def compile_expression(spec: Spec, typed: Typed, dtype=np.float64):
     names = sorted(s.name for s in expr.free_symbols
                    if isinstance(s, (sp.MatrixSymbol, sp.Symbol)) and not s.is_integer)
     batched = {ident(*_split_ref(n)) for n in names if _split_ref(n)[0] not in spec.params}
-    p = NumpyPrinter(batched, where=f"expression {typed.expr}")
+    p = NumpyPrinter(batched, where=_Lazy(lambda: f"expression {typed.expr}"))
     body = p._print(expr)
     lines = [_HEADER.format(name=spec.name, path=""), "",
              "def evaluate(env, _dims=None, _dtype=numpy.float64):"]

@@ -97,11 +97,22 @@ class Softmax(_VectorFunction):
 
     latex_name = r"\operatorname{softmax}"
 
+    def _entry(self, i, j, **kwargs):
+        # Explicit entries exist only at a concrete size (as_explicit after binding dims).
+        n = self.arg.shape[0]
+        total = sp.Add(*[sp.exp(self.arg[k, j]) for k in range(int(n))])
+        return sp.exp(self.arg[i, j]) / total
+
 
 class LogSoftmax(_VectorFunction):
     """log_softmax(v)_k = v_k - log sum_j exp(v_j), the stable log of :class:`Softmax`."""
 
     latex_name = r"\operatorname{log\,softmax}"
+
+    def _entry(self, i, j, **kwargs):
+        n = self.arg.shape[0]
+        total = sp.Add(*[sp.exp(self.arg[k, j]) for k in range(int(n))])
+        return self.arg[i, j] - sp.log(total)
 
 
 @dataclass(frozen=True)

@@ -351,6 +351,13 @@ def _check_node(text: str, node: ast.AST) -> None:
 
 
 def _check_call(text: str, node: ast.Call, pos: dict) -> None:
+    if isinstance(node.func, ast.Lambda):
+        raise ExprError(
+            "forbidden-construct",
+            "a lambda is not allowed in an expression",
+            **_pos(text, node.func),
+            hint="expressions use + - * / @, .T, v[t-1], numbers and calls of the function table",
+        )
     if not isinstance(node.func, ast.Name):
         raise ExprError(
             "forbidden-construct",
@@ -360,8 +367,8 @@ def _check_call(text: str, node: ast.Call, pos: dict) -> None:
         )
     name = node.func.id
     if name not in FUNCTIONS:
-        close = difflib.get_close_matches(name, FUNCTIONS, n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
+        close = did_you_mean(name, FUNCTIONS)
+        hint = f"did you mean '{close}'? " if close else ""
         raise ExprError(
             "unknown-function",
             f"'{name}' is not in the function table",
@@ -650,5 +657,24 @@ def typecheck(parsed: ParsedExpr, scope: Scope) -> Typed:
 
 
 def did_you_mean(name: str, candidates) -> str | None:
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return close[0] if close else None
+    """The closest candidate to a misspelt ``name``, or None.
+
+    Ties in similarity go to the candidate sharing the longer prefix (``Ux`` -> ``U``).
+    """
+    best, key = None, None
+    for c in candidates:
+        ratio = difflib.SequenceMatcher(None, name, c).ratio()
+        if ratio < 0.6:
+            continue
+        prefix = len(_common_prefix(name, c))
+        k = (ratio + 0.01 * prefix, -len(c))
+        if key is None or k > key:
+            best, key = c, k
+    return best
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]

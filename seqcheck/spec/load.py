@@ -60,6 +60,8 @@ _ENTRY_KEYS = {
     "dims": {"doc"},
     "sources": {"file", "equations", "where", "note"},
 }
+_ROLE_WORD = {"param": "parameter", "input": "input", "state": "state", "dim": "dim",
+              "variable": "variable"}
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _RESERVED = set(FUNCTIONS) | {"t"}
 
@@ -247,14 +249,15 @@ def _str_field(entry, diags, required_what=None) -> str:
 def _check_name(name: str, entry: _Entry, what: str, diags: _Diagnostics) -> bool:
     ok = isinstance(name, str) and bool(_NAME_RE.match(name)) and not keyword.iskeyword(name)
     if not ok:
-        diags.add(entry.origin, entry.path, "bad-name", f"'{name}' is not a valid {what} name",
+        diags.add(entry.origin, entry.path, "bad-name",
+                  f"'{name}' is not a valid {_ROLE_WORD.get(what, what)} name",
                   symbol=str(name),
                   hint="names start with a letter and use letters, digits and '_' "
                        "(e.g. W_hh, c_tilde)")
         return False
     if name in _RESERVED:
         diags.add(entry.origin, entry.path, "bad-name",
-                  f"'{name}' is reserved and cannot name a {what}", symbol=name,
+                  f"'{name}' is reserved and cannot name a {_ROLE_WORD.get(what, what)}", symbol=name,
                   hint="'t' is the time index and function names cannot be redefined; rename it")
         return False
     return True
@@ -315,7 +318,8 @@ def _dim_expr(item, dims: dict[str, Dim]):
     def conv(node):
         if isinstance(node, ast.Name):
             if node.id not in dims:
-                raise ValueError(f"unknown dim '{node.id}' in shape entry '{item}'")
+                where = "" if node.id == item.strip() else f" in shape entry '{item}'"
+                raise ValueError(f"unknown dim '{node.id}'{where}")
             return dims[node.id].symbol
         if isinstance(node, ast.Constant) and type(node.value) is int and node.value > 0:
             return sp.Integer(node.value)
@@ -372,7 +376,8 @@ class _Scope:
         return ("dims: " + ", ".join(parts) + " -- symbolic: no sizes are bound in a spec",)
 
 
-def _declarations(merged, dims, diags) -> dict[str, Declaration]:
+def _declarations(merged, dims, diags, broken: set[str]) -> dict[str, Declaration]:
+    """Declarations by name; names whose declaration is broken are added to ``broken``."""
     decls: dict[str, Declaration] = {}
     for role, section in (("input", "inputs"), ("state", "states"), ("param", "params")):
         for name, entry in merged[section].items():
@@ -395,6 +400,7 @@ def _declarations(merged, dims, diags) -> dict[str, Declaration]:
                 continue
             shape = _shape(entry, name, dims, diags)
             if shape is None:
+                broken.add(name)
                 continue
             v = entry.value
             static = v.get("static", False)
@@ -449,7 +455,8 @@ def _build(merged, diags: _Diagnostics, file: str) -> Spec | None:
                               str(v.get("where", "")), str(v.get("note", ""))))
 
     dims = _dims(merged, diags)
-    decls = _declarations(merged, dims, diags)
+    broken: set[str] = set()
+    decls = _declarations(merged, dims, diags, broken)
 
     # Equations: parse and collect references first, then check structure, then type.
     eq_entries: dict[str, _Entry] = {}
@@ -458,10 +465,10 @@ def _build(merged, diags: _Diagnostics, file: str) -> Spec | None:
         if not _check_name(target, entry, "variable", diags):
             continue
         if target in decls and decls[target].role != "state":
+            word = _ROLE_WORD[decls[target].role]
             diags.add(entry.origin, entry.path, "bad-target",
-                      f"equation assigns to {decls[target].role} '{target}'", symbol=target,
-                      equation=target,
-                      hint=f"{decls[target].role}s are given, not computed; rename the target")
+                      f"equation assigns to {word} '{target}'", symbol=target, equation=target,
+                      hint=f"{word}s are given, not computed; rename the target")
             continue
         if target in dims:
             diags.add(entry.origin, entry.path, "duplicate",
@@ -482,8 +489,8 @@ def _build(merged, diags: _Diagnostics, file: str) -> Spec | None:
         parsed[target], refs[target] = p, references(p)
 
     targets = set(eq_entries)
-    names = set(decls) | targets
-    failed: set[str] = set(eq_entries) - set(parsed)
+    names = set(decls) | targets | broken
+    failed: set[str] = (set(eq_entries) - set(parsed)) | broken
 
     same_step: dict[str, set[str]] = {t: set() for t in parsed}
     used: set[str] = set()
@@ -493,7 +500,15 @@ def _build(merged, diags: _Diagnostics, file: str) -> Spec | None:
         for r in rs:
             used.add(r.name)
             if r.name not in names:
-                continue  # reported while typing, with did-you-mean
+                close = did_you_mean(r.name, list(decls) + list(eq_entries))
+                diags.add_expr(entry, ExprError(
+                    "unknown-symbol", f"unknown symbol '{r.name}'", lineno=r.lineno, col=r.col,
+                    span=len(r.name), symbol=r.name,
+                    hint=(f"did you mean '{close}'? " if close else "")
+                    + "declare it under [inputs], [states] or [params], or define it by an "
+                      "equation"), target)
+                failed.add(target)
+                continue
             if r.offset == 0:
                 if r.name in targets:
                     same_step[target].add(r.name)
@@ -623,8 +638,9 @@ def _build(merged, diags: _Diagnostics, file: str) -> Spec | None:
             continue
         final_decls[name] = Declaration(d.name, d.role, d.shape, d.doc, d.static, v, d.init_text)
 
-    # Unused declarations and dims.
-    for name, d in decls.items():
+    # Unused declarations and dims -- only when every equation was understood, since an
+    # equation that failed to parse or type may be where the "unused" name belongs.
+    for name, d in (decls.items() if not diags.items else ()):
         if d.role in ("param", "input") and name not in used:
             section = "params" if d.role == "param" else "inputs"
             entry = merged[section][name]
@@ -638,7 +654,7 @@ def _build(merged, diags: _Diagnostics, file: str) -> Spec | None:
         for s in d.shape:
             used_dims |= {str(x) for x in sp.sympify(s).free_symbols}
     for dname, dim in dims.items():
-        if dname not in used_dims:
+        if dname not in used_dims and not diags.items:
             entry = merged["dims"][dname]
             diags.add(entry.origin, entry.path, "unused-symbol",
                       f"dim '{dname}' is declared but no shape uses it", symbol=dname,
