@@ -7,6 +7,7 @@ The pipeline, one stage per subpackage: ``spec`` (TOML -> Spec), ``graph``
 
 from ._version import __version__
 from .backends.numpy_backend import Trajectory, compile_numpy
+from .checks.example import ExampleReport, check_example, load_example
 from .errors import (
     CheckFailed,
     CompileError,
@@ -16,6 +17,7 @@ from .errors import (
     ShapeError,
     SpecError,
 )
+from .graph import UnfoldedGraph, unfold
 from .spec import Spec, load_spec, loads_spec
 
 __all__ = [
@@ -23,13 +25,18 @@ __all__ = [
     "CompileError",
     "Diagnostic",
     "ExampleError",
+    "ExampleReport",
     "SeqcheckError",
     "ShapeError",
     "Spec",
     "SpecError",
     "Trajectory",
+    "UnfoldedGraph",
     "__version__",
+    "check_example",
     "compile_numpy",
+    "load_example",
     "load_spec",
     "loads_spec",
+    "unfold",
 ]

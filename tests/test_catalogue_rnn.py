@@ -12,16 +12,16 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from oracles import rnn as oracles
+
 from seqcheck import SpecError, compile_numpy, load_spec
 from seqcheck.catalogue import literal_paths, spec_dir, spec_names
 

@@ -123,7 +123,8 @@ def _vectors(children):
                     "*": lambda a, b: lambda e: a(e) * b(e)}[t[1]](t[0][1], t[2][1]))
     )
     scaled = st.tuples(scalars, children).map(
-        lambda t: (f"{t[0][0]} * ({t[1][0]})", (lambda s, a: lambda e: s(e) * a(e))(t[0][1], t[1][1]))
+        lambda t: (f"{t[0][0]} * ({t[1][0]})",
+                   (lambda s, a: lambda e: s(e) * a(e))(t[0][1], t[1][1]))
     )
     matvec = children.map(lambda a: (f"W @ ({a[0]})", (lambda f: lambda e: e["W"] @ f(e))(a[1])))
     vecmat = children.map(lambda a: (f"({a[0]}) @ W", (lambda f: lambda e: f(e) @ e["W"])(a[1])))

@@ -15,9 +15,9 @@ source text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 import numpy as np
 import sympy as sp
@@ -314,7 +314,8 @@ class NumpyPrinter(NumPyPrinter):
 
 # The op table must cover every class the grammar produces (checked at import).
 _MISSING = [c.__name__ for c in HANDLED if f"_print_{c.__name__}" not in vars(NumpyPrinter)]
-_MISSING += [f.__name__ for f in (sigmoid, relu) if f"_print_{f.__name__}" not in vars(NumpyPrinter)]
+_MISSING += [f.__name__ for f in (sigmoid, relu)
+             if f"_print_{f.__name__}" not in vars(NumpyPrinter)]
 if _MISSING:  # pragma: no cover - a broken install or an edit that forgot a rule
     raise ImportError(f"NumpyPrinter has no rule for {', '.join(_MISSING)}")
 

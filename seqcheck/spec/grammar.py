@@ -599,7 +599,8 @@ class _Typer:
         args = [self.visit(a) for a in node.args]
         if info.kind == "concat":
             if not args:
-                self.fail(node, "arity", "concat() needs at least one argument", hint="concat(a, b)")
+                self.fail(node, "arity", "concat() needs at least one argument",
+                          hint="concat(a, b)")
             blocks, total = [], sp.Integer(0)
             for arg_node, v in zip(node.args, args):
                 if len(v.shape) == 2:

@@ -89,7 +89,8 @@ class _Diagnostics:
             symbol=None, equation=None, hint=None, details=(), span=None) -> None:
         pos = origin.index.value(path) if at_value else origin.index.key(path)
         if span is None:
-            span = len(str(path[-1])) if (path and not at_value and isinstance(path[-1], str)) else 1
+            named = path and not at_value and isinstance(path[-1], str)
+            span = len(str(path[-1])) if named else 1
         self.items.append(Diagnostic(
             kind=kind, message=message, file=origin.file, line=pos.line, col=pos.col,
             equation=equation, symbol=symbol, hint=hint,
@@ -205,7 +206,7 @@ def _merge(layers, diags: _Diagnostics) -> dict:
     scalars: dict = {}
     sources: list = []
     for data, origin in layers:
-        for dropped_i, name in enumerate(data.get("drop", []) or []):
+        for name in data.get("drop", []) or []:
             hit = False
             for section in merged.values():
                 if name in section:
@@ -257,7 +258,8 @@ def _check_name(name: str, entry: _Entry, what: str, diags: _Diagnostics) -> boo
         return False
     if name in _RESERVED:
         diags.add(entry.origin, entry.path, "bad-name",
-                  f"'{name}' is reserved and cannot name a {_ROLE_WORD.get(what, what)}", symbol=name,
+                  f"'{name}' is reserved and cannot name a {_ROLE_WORD.get(what, what)}",
+                  symbol=name,
                   hint="'t' is the time index and function names cannot be redefined; rename it")
         return False
     return True
@@ -547,7 +549,7 @@ def _build(merged, diags: _Diagnostics, file: str) -> Spec | None:
             if d.init_text is None and name not in init_problems:
                 diags.add(entry.origin, entry.path, "missing-initial-value",
                           f"state '{name}' has no initial value", symbol=name,
-                          hint=f'add init = "0" (or a parameter name) to its entry')
+                          hint='add init = "0" (or a parameter name) to its entry')
 
     # Algebraic loops: a cycle among same-step references.
     g = nx.DiGraph()
@@ -647,13 +649,13 @@ def _build(merged, diags: _Diagnostics, file: str) -> Spec | None:
             diags.add(entry.origin, entry.path, "unused-symbol",
                       f"{'parameter' if d.role == 'param' else 'input'} '{name}' is declared "
                       "but never used", symbol=name,
-                      hint=f"use it in an equation or remove it"
+                      hint="use it in an equation or remove it"
                            + (" (a variant removes it with drop = [...])" if extends else ""))
     used_dims = set()
     for d in decls.values():
         for s in d.shape:
             used_dims |= {str(x) for x in sp.sympify(s).free_symbols}
-    for dname, dim in dims.items():
+    for dname in dims:
         if dname not in used_dims and not diags.items:
             entry = merged["dims"][dname]
             diags.add(entry.origin, entry.path, "unused-symbol",

@@ -9,9 +9,9 @@ so every stage can tell a delayed reference from the current one by name.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 import sympy as sp
 

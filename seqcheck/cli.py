@@ -1,0 +1,296 @@
+"""The ``seqcheck`` command: a thin front over the pipeline's stages.
+
+Exit codes: 0 success (a check passed), 1 a check found a problem (e.g. a worked
+example has wrong numbers), 2 usage error or invalid input (spec, example file).
+Errors print without a traceback; ``--debug`` shows it. Every command that
+reports has ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+from . import __version__
+from .errors import SeqcheckError
+
+_DESCRIPTION = """\
+seqcheck: executable specifications of recurrent neural networks.
+
+The equations of the lecture notes (RNN, LSTM, GRU, ESN, bidirectional and deep RNNs)
+are kept as declarative specs; seqcheck validates them, unfolds them into computation
+graphs, runs them in NumPy and checks the lectures' worked examples number by number.
+"""
+
+_EPILOG = """\
+examples:
+  seqcheck list                          the catalogue of specs
+  seqcheck show lstm                     equations, shapes, parameter count, sources
+  seqcheck lint my_cell.toml             validate your own spec file
+  seqcheck graph lstm --steps 3 -o g.dot the unfolded computation graph
+  seqcheck example seed004_lstm_2dec     check the printed numbers of seed 004
+
+exit codes: 0 ok, 1 a check failed, 2 usage or input error
+"""
+
+
+def _dump(obj) -> None:
+    print(json.dumps(obj, indent=2, ensure_ascii=False))
+
+
+# -- list -------------------------------------------------------------------------
+def cmd_list(args) -> int:
+    from . import catalogue
+    from .spec import load_spec
+
+    if args.examples:
+        from .checks.example import load_example
+
+        rows = []
+        for name in catalogue.example_names():
+            ex = load_example(name)
+            rows.append({"name": name, "spec": ex.spec.name, "source": ex.source,
+                         "entries": len(ex.printed)})
+        if args.json:
+            _dump({"examples": rows})
+        else:
+            width = max((len(r["name"]) for r in rows), default=4)
+            for r in rows:
+                print(f"{r['name']:<{width}}  {r['entries']:>3} printed values  "
+                      f"spec {r['spec']}: {r['source']}")
+        return 0
+    rows = []
+    for name in catalogue.spec_names():
+        spec = load_spec(name)
+        rows.append({
+            "name": name,
+            "title": spec.title,
+            "sources": [s.cite() for s in spec.sources],
+            "extends": spec.extends,
+            "parameters": str(spec.parameter_count()),
+        })
+    if args.json:
+        _dump({"specs": rows})
+        return 0
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        print(f"{r['name']:<{width}}  {r['title']}")
+    print(f"\n{len(rows)} specs; 'seqcheck show NAME' for one, "
+          "'seqcheck list --examples' for the worked examples")
+    return 0
+
+
+# -- show -------------------------------------------------------------------------
+def _spec_dict(spec) -> dict:
+    from .spec.schedule import make_schedule
+
+    def decls(table):
+        return [{"name": n, "shape": d.shape_str(), "doc": d.doc,
+                 **({"init": d.init_text} if d.role == "state" else {}),
+                 **({"static": d.static} if d.role == "input" else {})}
+                for n, d in table.items()]
+
+    count = spec.parameter_count()
+    return {
+        "name": spec.name,
+        "title": spec.title,
+        "path": spec.path,
+        "extends": spec.extends,
+        "sources": [{"file": s.file, "equations": list(s.equations), "where": s.where,
+                     "note": s.note, "cite": s.cite()} for s in spec.sources],
+        "dims": [{"name": d.name, "doc": d.doc} for d in spec.dims],
+        "inputs": decls(spec.inputs),
+        "states": decls(spec.states),
+        "params": decls(spec.params),
+        "equations": [{"target": e.target, "expression": e.text,
+                       "shape": _shape(e.shape), "line": e.line} for e in spec.equations],
+        "outputs": list(spec.outputs),
+        "parameter_count": str(count),
+        "parameter_count_expanded": str(count.expand()),
+        "sweeps": [{"direction": {1: "forward", -1: "backward", 0: "any"}[s.direction],
+                    "variables": list(s.variables)} for s in make_schedule(spec).sweeps],
+        "notes": spec.notes.strip(),
+    }
+
+
+def _shape(shape) -> str:
+    from .spec.grammar import format_shape
+
+    return format_shape(shape)
+
+
+def cmd_show(args) -> int:
+    from .spec import load_spec
+
+    spec = load_spec(args.spec)
+    d = _spec_dict(spec)
+    if args.json:
+        _dump(d)
+        return 0
+    print(f"{d['name']}: {d['title']}")
+    if d["extends"]:
+        print(f"  variant of {d['extends']}")
+    for s in d["sources"]:
+        print(f"  source: {s['cite']}" + (f" -- {s['note']}" if s["note"] else ""))
+    print("\ndims:")
+    for dim in d["dims"]:
+        print(f"  {dim['name']:<6} {dim['doc']}")
+    for title, key in (("inputs", "inputs"), ("states", "states"), ("parameters", "params")):
+        if not d[key]:
+            continue
+        print(f"\n{title}:")
+        for e in d[key]:
+            extra = f"  init {e['init']}" if e.get("init") else ""
+            extra += "  (static)" if e.get("static") else ""
+            print(f"  {e['name']:<10} {e['shape']:<12}{extra}  {e['doc']}".rstrip())
+    print("\nequations (one step):")
+    width = max(len(e["target"]) for e in d["equations"])
+    for e in d["equations"]:
+        print(f"  {e['target']:>{width}} = {e['expression']:<60} {e['shape']}")
+    print(f"\noutputs: {', '.join(d['outputs'])}")
+    sweeps = "; ".join(f"{s['direction']}: {', '.join(s['variables'])}" for s in d["sweeps"])
+    print(f"evaluation order: {sweeps}")
+    print(f"parameter count: {d['parameter_count']} = {d['parameter_count_expanded']}")
+    if d["notes"]:
+        print("\nnotes:")
+        for para in d["notes"].split("\n\n"):
+            print(textwrap.fill(" ".join(para.split()), width=88, initial_indent="  ",
+                                subsequent_indent="  "))
+    return 0
+
+
+# -- lint -------------------------------------------------------------------------
+def cmd_lint(args) -> int:
+    from .errors import SpecError
+    from .spec import load_spec
+
+    results, bad = [], 0
+    for f in args.files:
+        try:
+            spec = load_spec(f)
+        except SpecError as e:
+            bad += 1
+            results.append({"file": f, "ok": False,
+                            "diagnostics": [d.as_dict() for d in e.diagnostics]})
+            if not args.json:
+                print(str(e), file=sys.stderr)
+            continue
+        results.append({"file": f, "ok": True, "spec": spec.name,
+                        "equations": len(spec.equations), "diagnostics": []})
+        if not args.json:
+            print(f"ok: {f} (spec '{spec.name}', {len(spec.equations)} equations, "
+                  f"{len(spec.params)} parameters)")
+    if args.json:
+        _dump({"ok": bad == 0, "files": results})
+    return 2 if bad else 0
+
+
+# -- graph ------------------------------------------------------------------------
+def cmd_graph(args) -> int:
+    from .graph import unfold
+    from .spec import load_spec
+
+    g = unfold(load_spec(args.spec), args.steps, params=args.params)
+    if args.output:
+        g.write(args.output)
+    if args.json:
+        summary = g.summary()
+        if args.output:
+            summary["written"] = str(args.output)
+        _dump(summary)
+    elif args.output:
+        s = g.summary()
+        print(f"wrote {args.output}: {s['nodes']} nodes, {s['edges']} edges over "
+              f"{args.steps} steps")
+    else:
+        sys.stdout.write(g.to_dot())
+    return 0
+
+
+# -- example ----------------------------------------------------------------------
+def cmd_example(args) -> int:
+    from .checks.example import check_example
+
+    report = check_example(args.file)
+    if args.json:
+        _dump(report.as_dict())
+    else:
+        print(report.format_text())
+    return 0 if report.ok else 1
+
+
+# -- main -------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="seqcheck",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"seqcheck {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name, help_, func):
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(func=func)
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="show tracebacks of errors")
+        return p
+
+    p = add("list", "list the bundled specs (or, with --examples, the worked examples)", cmd_list)
+    p.add_argument("--examples", action="store_true", help="list the worked examples instead")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add("show", "show a spec: equations, shapes, parameter count, sources", cmd_show)
+    p.add_argument("spec", help="a bundled spec name (see 'seqcheck list') or a .toml path")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add("lint", "validate spec files; every problem is reported with file:line:col",
+            cmd_lint)
+    p.add_argument("files", nargs="+", help="spec files (.toml) or bundled names")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add("graph", "unfold a spec over time into a computation graph (DOT or GraphML)",
+            cmd_graph)
+    p.add_argument("spec", help="a bundled spec name or a .toml path")
+    p.add_argument("--steps", type=int, default=3, help="number of time steps T (default 3)")
+    p.add_argument("-o", "--output", type=Path, help="write to FILE.dot, .gv or .graphml "
+                                                     "(default: DOT to stdout)")
+    p.add_argument("--params", action="store_true",
+                   help="include parameter nodes (shows weight sharing across steps)")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
+
+    p = add("example", "check a worked example number by number (exit 1 if any is wrong)",
+            cmd_example)
+    p.add_argument("file", help="a bundled example name (see 'seqcheck list --examples') "
+                                "or a .toml path")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except SeqcheckError as e:
+        if args.debug:
+            raise
+        if getattr(args, "json", False):
+            diags = getattr(e, "diagnostics", ())
+            _dump({"ok": False, "error": {
+                "type": type(e).__name__, "message": str(e),
+                "diagnostics": [d.as_dict() for d in diags]}})
+        print(str(e), file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. `seqcheck graph lstm | head`
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
