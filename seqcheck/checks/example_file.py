@@ -32,7 +32,6 @@ symbol, and a fix.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -46,7 +45,7 @@ from ..backends.numpy_backend import compile_expression
 from ..errors import Diagnostic, ExampleError, SpecError
 from ..spec import Spec, Typed, load_spec
 from ..spec.grammar import did_you_mean, format_shape
-from ..spec.locate import TomlIndex, toml_error_position
+from ..spec.locate import TomlIndex, read_toml
 
 __all__ = ["Printed", "Example", "load_example", "loads_example"]
 
@@ -598,16 +597,7 @@ def loads_example(text: str, *, file: str = "<string>") -> Example:
     (1, 2, [0.98, 0.88])
     """
     r = _Reader(text, file)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        line, col = toml_error_position(str(e))
-        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
-        raise ExampleError(Diagnostic(
-            kind="toml-syntax", message=f"invalid TOML: {msg}", file=file, line=line, col=col,
-            source_line=r.index.line_text(line),
-            hint="check quotes, brackets and '=' on this line (TOML syntax: https://toml.io)",
-        )) from None
+    data = read_toml(text, file, r.index, ExampleError)
     for key in data:
         if key not in _TOP_KEYS:
             r.unknown_key((key,), _TOP_KEYS, "at the top level")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import keyword
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +32,7 @@ from .grammar import (
     same_shape,
     typecheck,
 )
-from .locate import TomlIndex, toml_error_position
+from .locate import TomlIndex, read_toml
 from .model import Declaration, Dim, Equation, Source, Spec, make_symbol
 from .schedule import ScheduleError, make_schedule
 
@@ -118,18 +117,8 @@ class _Skip(Exception):
 # -- reading ----------------------------------------------------------------------
 def _read(text: str, file: str) -> tuple[dict, _Origin]:
     index = TomlIndex(text)
-    origin = _Origin(file, index)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        line, col = toml_error_position(str(e))
-        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
-        raise SpecError(Diagnostic(
-            kind="toml-syntax", message=f"invalid TOML: {msg}", file=file, line=line, col=col,
-            source_line=index.line_text(line),
-            hint="check quotes, brackets and '=' on this line (TOML syntax: https://toml.io)",
-        )) from None
-    return data, origin
+    data = read_toml(text, file, index, SpecError)
+    return data, _Origin(file, index)
 
 
 def _resolve_base(name: str, origin: _Origin, diags: _Diagnostics) -> Path | None:

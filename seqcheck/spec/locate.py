@@ -13,9 +13,10 @@ the best position available.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
 
-__all__ = ["Pos", "TomlIndex", "toml_error_position"]
+__all__ = ["Pos", "TomlIndex", "read_toml", "toml_error_position"]
 
 _BARE = r"[A-Za-z0-9_\-]+"
 _KEY = rf"(?:{_BARE}|\"[^\"]*\"|'[^']*')"
@@ -45,6 +46,29 @@ def toml_error_position(message: str) -> tuple[int, int]:
     """Line and column from a :class:`tomllib.TOMLDecodeError` message, or (0, 0)."""
     m = _TOML_POS.search(message)
     return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+
+def read_toml(text: str, file: str, index: TomlIndex, error: type) -> dict:
+    """Parse TOML text; a syntax error becomes ``error`` with one located diagnostic.
+
+    Arguments:
+        text: the TOML source.
+        file: its name, for the message.
+        index: the :class:`TomlIndex` of ``text`` (for the caret line).
+        error: the exception class to raise (``SpecError``, ``ExampleError``).
+    """
+    from ..errors import Diagnostic
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        line, col = toml_error_position(str(e))
+        msg = _TOML_POS.sub("", str(e)).rstrip()
+        raise error(Diagnostic(
+            kind="toml-syntax", message=f"invalid TOML: {msg}", file=file, line=line, col=col,
+            source_line=index.line_text(line),
+            hint="check quotes, brackets and '=' on this line (TOML syntax: https://toml.io)",
+        )) from None
 
 
 class TomlIndex:
