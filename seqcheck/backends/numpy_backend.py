@@ -515,8 +515,15 @@ class NumpyForward:
     Returns:
         A :class:`Trajectory`.
 
-    >>> # run the Elman RNN of seed 001 for T = 5 steps on a batch of 2
-    >>> # traj = compile_numpy(load_spec("elman"))(params, {"x": x})  # x: (5, 2, D)
+    >>> # run the Elman RNN of seed 001 for T = 5 steps on a batch of 2 (D = 3, H = 4, C = 2)
+    >>> import numpy as np
+    >>> from seqcheck import load_spec
+    >>> spec = load_spec("elman")
+    >>> sizes = {"D": 3, "H": 4, "C": 2}
+    >>> params = {n: np.ones([sizes[str(s)] for s in d.shape]) for n, d in spec.params.items()}
+    >>> traj = NumpyForward(spec)(params, {"x": np.zeros((5, 2, 3))})
+    >>> traj["y_hat"].shape, traj.final["h"].shape
+    ((5, 2, 2), (2, 4))
     """
 
     def __init__(self, spec: Spec, dtype=np.float64):
@@ -596,7 +603,12 @@ class NumpyForward:
 def compile_numpy(spec: Spec, dtype=np.float64) -> NumpyForward:
     """Compile ``spec`` to a batched NumPy forward pass (see :class:`NumpyForward`).
 
-    >>> # fwd = compile_numpy(load_spec("lstm"), dtype=np.float32); fwd.source  # readable code
+    >>> # the seed 004 LSTM in float32; fwd.source is the generated, readable module
+    >>> import numpy as np
+    >>> from seqcheck import load_spec
+    >>> fwd = compile_numpy(load_spec("lstm"), dtype=np.float32)
+    >>> print(fwd.source.splitlines()[-5])
+            h = numpy.tanh(c) * o
     """
     return NumpyForward(spec, dtype)
 

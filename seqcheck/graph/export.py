@@ -189,7 +189,11 @@ def write(ug: UnfoldedGraph, path: str | Path) -> Path:
         GraphError: an unknown suffix, or the file cannot be written.
 
     >>> # write the seed 001 Elman network over 3 steps for Graphviz
-    >>> # write(unfold(load_spec("elman"), 3), "elman.dot")  -> PosixPath('elman.dot')
+    >>> import tempfile, pathlib
+    >>> from seqcheck import load_spec, unfold
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "elman.dot"
+    >>> write(unfold(load_spec("elman"), 3), out).read_text().startswith("//")
+    True
     """
     path = Path(path)
     fmt = _SUFFIXES.get(path.suffix.lower())

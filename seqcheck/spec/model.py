@@ -238,7 +238,9 @@ class Spec:
         """Type-check an extra expression in this spec's scope (e.g. a printed pre-activation).
 
         >>> # the pre-activation of the input gate of the seed 004 LSTM
-        >>> # spec.parse("W_ii @ x + b_ii + W_hi @ h[t-1] + b_hi").shape  -> (H,)
+        >>> from seqcheck import load_spec
+        >>> load_spec("lstm").parse("W_ii @ x + b_ii + W_hi @ h[t-1] + b_hi").shape
+        (H,)
         """
         from .load import parse_in_spec
 
