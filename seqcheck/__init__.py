@@ -6,7 +6,7 @@ The pipeline, one stage per subpackage: ``spec`` (TOML -> Spec), ``graph``
 """
 
 from ._version import __version__
-from .backends.numpy_backend import Trajectory, compile_numpy
+from .backends import Gradients, Trajectory, compile_numpy
 from .checks.example import ExampleReport, check_example, load_example
 from .errors import (
     CheckFailed,
@@ -26,6 +26,7 @@ __all__ = [
     "Diagnostic",
     "ExampleError",
     "ExampleReport",
+    "Gradients",
     "SeqcheckError",
     "ShapeError",
     "Spec",

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from seqcheck import CompileError, ShapeError, catalogue, compile_numpy, load_spec
-from seqcheck.backends.numpy_backend import NumpyPrinter, compile_expression
+from seqcheck.backends.numpy_backend import compile_expression
+from seqcheck.backends.printer import ArrayPrinter as NumpyPrinter
 from seqcheck.spec.functions import relu, sigmoid
 from seqcheck.spec.grammar import Typed
 

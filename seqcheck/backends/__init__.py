@@ -1,5 +1,8 @@
-"""Stage 3: Spec -> generated source -> callables (NumPy now; torch loads lazily)."""
+"""Stage: Spec (+ Derivation) -> generated source -> callables on NumPy or torch."""
 
-from .numpy_backend import NumpyForward, NumpyPrinter, Trajectory, compile_numpy, numpy_source
+from .compiled import CompiledSpec, Gradients, Trajectory
+from .numpy_backend import compile_numpy, numpy_source
+from .printer import ArrayPrinter
 
-__all__ = ["NumpyForward", "NumpyPrinter", "Trajectory", "compile_numpy", "numpy_source"]
+__all__ = ["ArrayPrinter", "CompiledSpec", "Gradients", "Trajectory", "compile_numpy",
+           "numpy_source"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
-__all__ = ["sigmoid", "relu", "Softmax", "LogSoftmax", "FunctionInfo", "FUNCTIONS"]
+__all__ = ["sigmoid", "relu", "Softmax", "LogSoftmax", "EntrySum", "FunctionInfo", "FUNCTIONS"]
 
 
 class sigmoid(sp.Function):  # noqa: N801 - SymPy function classes are lower case
@@ -115,6 +115,38 @@ class LogSoftmax(_VectorFunction):
         return self.arg[i, j] - sp.log(total)
 
 
+class EntrySum(sp.Expr):
+    """The sum of the entries of a vector (a scalar): ``sum(v)``; also a broadcast's adjoint."""
+
+    is_commutative = True
+
+    def __new__(cls, arg):
+        arg = sp.sympify(arg)
+        if not getattr(arg, "is_Matrix", False):
+            raise TypeError(f"EntrySum takes a matrix expression, got {arg!r}")
+        return super().__new__(cls, arg)
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    def doit(self, **hints):
+        arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
+        if getattr(arg, "is_Matrix", False) and all(n.is_Integer for n in arg.shape):
+            m = arg.as_explicit()
+            return sp.Add(*[m[i, j] for i in range(m.rows) for j in range(m.cols)])
+        return EntrySum(arg)
+
+    def _eval_is_real(self):
+        return True
+
+    def _latex(self, printer):
+        return rf"\textstyle\sum\left({printer._print(self.arg)}\right)"
+
+    def _sympystr(self, printer):
+        return f"sum({printer._print(self.arg)})"
+
+
 @dataclass(frozen=True)
 class FunctionInfo:
     """One entry of the grammar's function table.
@@ -122,6 +154,7 @@ class FunctionInfo:
     Arguments:
         name: the name written in a spec.
         kind: ``"elementwise"`` (applies entry by entry), ``"vector"`` (vector -> vector),
+            ``"reduce"`` (vector -> scalar),
             ``"identity"`` (returns its argument) or ``"concat"`` (stacks vectors).
         sympy: the SymPy function (elementwise) or matrix-expression class (vector).
         doc: one line for ``--help`` and the docs.
@@ -144,6 +177,7 @@ FUNCTIONS: dict[str, FunctionInfo] = {
         FunctionInfo("sqrt", "elementwise", sp.sqrt, "square root, element-wise"),
         FunctionInfo("softmax", "vector", Softmax, "exp(v) / sum(exp(v)) over a vector"),
         FunctionInfo("log_softmax", "vector", LogSoftmax, "log(softmax(v)), computed stably"),
+        FunctionInfo("sum", "reduce", EntrySum, "sum of the entries of a vector (a scalar)"),
         FunctionInfo("identity", "identity", None, "returns its argument unchanged"),
         FunctionInfo("concat", "concat", None, "stacks vectors (and scalars) into one vector"),
     ]

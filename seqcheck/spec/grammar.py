@@ -629,6 +629,15 @@ class _Typer:
         (v,) = args
         if info.kind == "identity":
             return v
+        if info.kind == "reduce":
+            if len(v.shape) != 1:
+                self.shape_error(
+                    node,
+                    f"{name}() takes a vector, got shape {format_shape(v.shape)}",
+                    [(node.args[0], v)],
+                    f"apply {name} to a 1-D vector",
+                )
+            return Typed(info.sympy(v.expr), ())
         if info.kind == "vector":
             if len(v.shape) != 1:
                 self.shape_error(

@@ -1,0 +1,153 @@
+"""Array namespaces that generated code runs on: ``_xp`` bound to NumPy or torch.
+
+Each namespace fixes a dtype (and, for torch, a device) and offers the same small set
+of functions, so one generated module runs on either library. Vectors live in the last
+axis; batch axes come first. Every function is numerically stable for finite input:
+the sigmoid never exponentiates a positive number, and softmax subtracts the row
+maximum (seed 001's softmax, seed 000 eq. 44).
+"""
+
+from __future__ import annotations
+
+import numpy
+
+__all__ = ["NumpyNamespace", "TorchNamespace"]
+
+
+class NumpyNamespace:
+    """``_xp`` for NumPy arrays of one dtype (float32 or float64)."""
+
+    name = "numpy"
+
+    def __init__(self, dtype=numpy.float64):
+        self.dtype = numpy.dtype(dtype)
+        self.tanh, self.exp, self.log, self.sqrt = numpy.tanh, numpy.exp, numpy.log, numpy.sqrt
+
+    def asarray(self, x):
+        return numpy.asarray(x, dtype=self.dtype)
+
+    def ones(self, shape):
+        return numpy.ones(shape, dtype=self.dtype)
+
+    def zeros(self, shape):
+        return numpy.zeros(shape, dtype=self.dtype)
+
+    def full(self, value, shape):
+        """``value`` broadcast to ``shape`` (an initial state)."""
+        return numpy.broadcast_to(numpy.asarray(value, dtype=self.dtype), shape)
+
+    def stack(self, arrays):
+        return numpy.stack(arrays)
+
+    def sigmoid(self, x):
+        e = numpy.exp(-numpy.abs(x))
+        return numpy.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+    def relu(self, x):
+        return numpy.maximum(x, 0)
+
+    def step(self, x):
+        """Heaviside step with H(0) = 0: the derivative of relu."""
+        return (x > 0).astype(self.dtype)
+
+    def softmax(self, x):
+        z = x - numpy.max(x, axis=-1, keepdims=True)
+        e = numpy.exp(z)
+        return e / numpy.sum(e, axis=-1, keepdims=True)
+
+    def log_softmax(self, x):
+        z = x - numpy.max(x, axis=-1, keepdims=True)
+        return z - numpy.log(numpy.sum(numpy.exp(z), axis=-1, keepdims=True))
+
+    def concat(self, *parts):
+        """Stack vectors along the last axis, broadcasting batch axes (seed 003's [1; x])."""
+        parts = [numpy.asarray(p) for p in parts]
+        batch = numpy.broadcast_shapes(*(p.shape[:-1] for p in parts))
+        return numpy.concatenate([numpy.broadcast_to(p, batch + p.shape[-1:]) for p in parts],
+                                 axis=-1)
+
+    def dot(self, a, b):
+        """Inner product over the last axis, kept as a length-1 axis (a batched scalar)."""
+        return numpy.sum(a * b, axis=-1, keepdims=True)
+
+    def sum_last(self, x):
+        return numpy.sum(x, axis=-1, keepdims=True)
+
+    def sum_batch(self, x):
+        """Sum over the batch axis (axis 0), for a parameter's gradient."""
+        return numpy.sum(x, axis=0)
+
+    def sum_all(self, x):
+        """Sum of every entry: a batched scalar's contribution to a scalar parameter."""
+        return numpy.sum(x)
+
+    def outer_sum(self, u, v):
+        """Σ_b u_b v_bᵀ: the batch-summed outer product, one matrix product."""
+        if u.ndim == 2 and v.ndim == 2:
+            return u.T @ v
+        return numpy.einsum("...i,...j->ij", u, v)
+
+
+class TorchNamespace:
+    """``_xp`` for torch tensors of one dtype on one device. Imports torch when built."""
+
+    name = "torch"
+
+    def __init__(self, dtype=None, device="cpu"):
+        import torch
+
+        self.torch = torch
+        self.dtype = dtype or torch.float64
+        self.device = torch.device(device)
+        self.tanh, self.exp, self.log, self.sqrt = torch.tanh, torch.exp, torch.log, torch.sqrt
+        self.sigmoid, self.relu = torch.sigmoid, torch.relu
+
+    def asarray(self, x):
+        t = self.torch
+        if isinstance(x, t.Tensor):
+            return x.to(dtype=self.dtype, device=self.device)
+        return t.as_tensor(numpy.asarray(x), dtype=self.dtype, device=self.device)
+
+    def ones(self, shape):
+        return self.torch.ones(shape, dtype=self.dtype, device=self.device)
+
+    def zeros(self, shape):
+        return self.torch.zeros(shape, dtype=self.dtype, device=self.device)
+
+    def full(self, value, shape):
+        return self.asarray(value).expand(shape)
+
+    def stack(self, arrays):
+        return self.torch.stack(list(arrays))
+
+    def step(self, x):
+        return (x > 0).to(self.dtype)
+
+    def softmax(self, x):
+        return self.torch.softmax(x, dim=-1)
+
+    def log_softmax(self, x):
+        return self.torch.log_softmax(x, dim=-1)
+
+    def concat(self, *parts):
+        t = self.torch
+        parts = [p if isinstance(p, t.Tensor) else self.asarray(p) for p in parts]
+        batch = t.broadcast_shapes(*(p.shape[:-1] for p in parts))
+        return t.cat([p.expand(*batch, p.shape[-1]) for p in parts], dim=-1)
+
+    def dot(self, a, b):
+        return (a * b).sum(dim=-1, keepdim=True)
+
+    def sum_last(self, x):
+        return x.sum(dim=-1, keepdim=True)
+
+    def sum_batch(self, x):
+        return x.sum(dim=0)
+
+    def sum_all(self, x):
+        return x.sum()
+
+    def outer_sum(self, u, v):
+        if u.dim() == 2 and v.dim() == 2:
+            return u.T @ v
+        return self.torch.einsum("...i,...j->ij", u, v)
