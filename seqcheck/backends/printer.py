@@ -318,7 +318,7 @@ class ArrayPrinter(NumPyPrinter):
         return f"_xp.sum_last({self._print(expr.arg)})"
 
     def _print_MatrixSlice(self, expr):
-        rows, cols = expr.rowslice, expr.colslice
+        rows = expr.rowslice
         if expr.parent.shape[1] != 1 or rows[2] != 1:
             return self._print_not_supported(expr)
         start, stop = self._print(rows[0]), self._print(rows[1])
