@@ -32,6 +32,8 @@ examples:
   seqcheck lint my_cell.toml             validate your own spec file
   seqcheck graph lstm --steps 3 -o g.dot the unfolded computation graph
   seqcheck example seed004_lstm_2dec     check the printed numbers of seed 004
+  seqcheck derive lstm                   BPTT derived symbolically, per step
+  seqcheck compile gru --backend torch   the generated forward/backward module
 
 exit codes: 0 ok, 1 a check failed, 2 usage or input error
 """
@@ -222,6 +224,106 @@ def cmd_example(args) -> int:
     return 0 if report.ok else 1
 
 
+# -- derive -----------------------------------------------------------------------
+def _derivation_dict(spec, d) -> dict:
+    from .printing import latex, text
+
+    timed = set(spec.variables) | set(spec.inputs) | set(spec.states)
+
+    def both(expr):
+        return {"text": text(expr), "latex": latex(expr, timed)}
+
+    equations = []
+    for e in reversed(d.equations):
+        eq = spec.equation(e.target)
+        equations.append({
+            "target": e.target, "equation": eq.text, "file": eq.file, "line": eq.line,
+            "temps": [{"name": sym.name, "latex_name": latex(sym, timed), **both(expr)}
+                      for sym, expr in e.temps],
+            "contributions": [{"to": c.to, "offset": c.offset, "kind": _role(spec, c.to),
+                               **both(c.expr)} for c in e.contributions],
+        })
+    return {
+        "spec": spec.name,
+        "notation": {"adj_v": "dL/dv_t", "d_v": "a named intermediate adjoint (delta)",
+                     "dl_dv": "the loss term's own gradient at step t",
+                     "v[t+1]": "v at the next step"},
+        "adjoints": [{"variable": v, **both(d.adjoint_equation(v))} for v in spec.variables],
+        "parameter_gradients": [{"parameter": p, **both(d.parameter_gradient(p))}
+                                for p in spec.params],
+        "equations": equations,
+    }
+
+
+def _role(spec, name: str) -> str:
+    if name in spec.params:
+        return "parameter"
+    if name in spec.inputs:
+        return "input"
+    return "variable"
+
+
+def _target(c) -> str:
+    step = "t" if c["offset"] == 0 else f"{{t{c['offset']:+d}}}"
+    if c["kind"] == "parameter":
+        return f"∂L/∂{c['to']}"
+    return f"∂L/∂{c['to']}_{step}"
+
+
+def cmd_derive(args) -> int:
+    from .derive import derive
+    from .spec import load_spec
+
+    spec = load_spec(args.spec)
+    d = _derivation_dict(spec, derive(spec))
+    if args.json:
+        _dump(d)
+        return 0
+    if args.latex:
+        from .printing import MathPrinter
+
+        print(f"% {spec.name}: BPTT adjoint equations of one step, derived by seqcheck")
+        print(r"\begin{align*}")
+        lines = [rf"\bar{{{MathPrinter._name(a['variable'])}}}_t &= {a['latex']}"
+                 for a in d["adjoints"]]
+        for e in d["equations"]:
+            lines += [rf"{t['latex_name']} &= {t['latex']}" for t in e["temps"]]
+        lines += [rf"\frac{{\partial L}}{{\partial {MathPrinter._name(p['parameter'])}}} "
+                  rf"&= \sum_t {p['latex']}" for p in d["parameter_gradients"]]
+        print(" \\\\\n".join(lines))
+        print(r"\end{align*}")
+        return 0
+    print(f"{spec.name}: BPTT for one step, derived symbolically (the sequence length does "
+          "not enter)")
+    print("  adj_v = ∂L/∂v_t;  d_v = a named intermediate adjoint (δ);  dl_dv = ∂ℓ_t/∂v_t;  "
+          "v[t+1] = v at step t+1")
+    print("\nthe adjoint of every variable (the BPTT recursion):")
+    for a in d["adjoints"]:
+        print(f"  adj_{a['variable']} = {a['text']}")
+    print("\nper equation, in reverse order:")
+    for e in d["equations"]:
+        where = f"{e['file']}:{e['line']}" if e["line"] else e["file"]
+        print(f"  {e['target']} = {e['equation']}    [{where}]")
+        for t in e["temps"]:
+            print(f"    {t['name']} = {t['text']}")
+        for c in e["contributions"]:
+            print(f"    {_target(c)} += {c['text']}")
+    print("\nparameter gradients (summed over t and the batch):")
+    for p in d["parameter_gradients"]:
+        print(f"  ∂L/∂{p['parameter']} = Σ_t {p['text']}")
+    return 0
+
+
+# -- compile ----------------------------------------------------------------------
+def cmd_compile(args) -> int:
+    from .backends.standalone import standalone_source
+    from .spec import load_spec
+
+    sys.stdout.write(standalone_source(load_spec(args.spec), args.backend,
+                                       gradients=not args.forward_only))
+    return 0
+
+
 # -- main -------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -263,6 +365,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--params", action="store_true",
                    help="include parameter nodes (shows weight sharing across steps)")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
+
+    p = add("derive", "derive BPTT symbolically: adjoint equations of one step, gradients",
+            cmd_derive)
+    p.add_argument("spec", help="a bundled spec name or a .toml path")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--latex", action="store_true", help="print a LaTeX align* block")
+    fmt.add_argument("--json", action="store_true", help="print JSON (text and LaTeX forms)")
+
+    p = add("compile", "print the generated forward and backward module (NumPy or PyTorch)",
+            cmd_compile)
+    p.add_argument("spec", help="a bundled spec name or a .toml path")
+    p.add_argument("--backend", choices=("numpy", "torch"), default="numpy",
+                   help="array library the module runs on (default numpy)")
+    p.add_argument("--forward-only", action="store_true", help="leave out backward()")
 
     p = add("example", "check a worked example number by number (exit 1 if any is wrong)",
             cmd_example)

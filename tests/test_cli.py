@@ -153,3 +153,78 @@ def test_graph_writes_dot_and_graphml(tmp_path, capsys):
 def test_graph_bad_suffix_is_an_input_error(tmp_path, capsys):
     code, _, err = run(capsys, "graph", "lstm", "-o", str(tmp_path / "g.png"))
     assert code == 2 and "Traceback" not in err and ".png" in err
+
+
+def test_derive_text_shows_the_bptt_recursion(capsys):
+    code, out, _ = run(capsys, "derive", "lstm")
+    assert code == 0
+    # the constant error carousel: c's adjoint reaches back through f_{t+1} (seed 002)
+    assert "  adj_c = dl_dc + adj_c[t+1] ⊙ f[t+1] + (1 - tanh(c)^∘2) ⊙ adj_h ⊙ o" in out
+    assert "    ∂L/∂W_hi += d_i h[t-1]ᵀ" in out
+
+
+def test_derive_json_has_every_equation_and_parameter(capsys):
+    code, out, _ = run(capsys, "derive", "gru", "--json")
+    assert code == 0
+    d = json.loads(out)
+    spec = load_spec("gru")
+    assert [e["target"] for e in d["equations"]] == list(reversed(spec.variables))
+    assert [p["parameter"] for p in d["parameter_gradients"]] == list(spec.params)
+    for e in d["equations"]:
+        assert e["line"] == spec.equation(e["target"]).line
+        for c in e["contributions"]:
+            assert c["text"] and c["latex"]
+
+
+def test_derive_latex_is_one_align_block(capsys):
+    code, out, _ = run(capsys, "derive", "elman", "--latex")
+    lines = out.splitlines()
+    assert code == 0 and lines[1] == r"\begin{align*}" and lines[-1] == r"\end{align*}"
+    assert r"\bar{h}_t &= \frac{\partial \ell_t}{\partial h_t}" in out
+
+
+@pytest.mark.parametrize("name", ["elman", "lstm", "birnn"])
+def test_compiled_module_runs_without_seqcheck(name, tmp_path, capsys):
+    import importlib.util
+
+    import numpy as np
+
+    from seqcheck.backends import compile_numpy
+
+    code, out, _ = run(capsys, "compile", name)
+    assert code == 0
+    path = tmp_path / f"{name}_module.py"
+    path.write_text(out)
+    imports = [line for line in out.splitlines() if line.startswith(("import", "from"))]
+    assert not any("seqcheck" in line for line in imports)
+    mod_spec = importlib.util.spec_from_file_location(f"{name}_module", path)
+    mod = importlib.util.module_from_spec(mod_spec)
+    mod_spec.loader.exec_module(mod)
+
+    spec = load_spec(name)
+    compiled = compile_numpy(spec, gradients=True)
+    rng = np.random.default_rng(3)
+    sizes = {d.name: 2 + k for k, d in enumerate(spec.dims)}
+    import sympy as sp
+
+    def shape(s):
+        subs = {d.symbol: sizes[d.name] for d in spec.dims}
+        return [int(sp.sympify(x).subs(subs)) for x in s]
+
+    params = {n: rng.normal(size=shape(d.shape)) for n, d in spec.params.items()}
+    inputs = {n: rng.normal(size=[4, 2, *shape(d.shape)]) for n, d in spec.inputs.items()}
+    traj = compiled.forward(params, inputs)
+    xp = mod.NumpyNamespace()
+    values = mod.forward(params, inputs, {}, 4, 2, sizes, xp)
+    for v in spec.variables:
+        np.testing.assert_allclose(values[v], traj.raw[v], rtol=1e-13)
+    seeds = {v: rng.normal(size=traj.raw[v].shape) for v in spec.outputs}
+    grads = mod.backward(params, inputs, {}, values, seeds, 4, 2, sizes, xp)
+    ours = compiled.backward(traj, seeds)
+    for n in spec.params:
+        np.testing.assert_allclose(grads["params"][n], ours.params[n], rtol=1e-12, atol=1e-12)
+
+
+def test_compile_torch_module_names_torch(capsys):
+    code, out, _ = run(capsys, "compile", "gru", "--backend", "torch", "--forward-only")
+    assert code == 0 and "class TorchNamespace" in out and "def backward(" not in out

@@ -208,10 +208,11 @@ class Derivation:
         """Every contribution any equation makes to ``name`` (at any offset)."""
         return [c for e in self.equations for c in e.contributions if c.to == name]
 
-    def adjoint_equation(self, target: str, seeded: bool = True):
+    def adjoint_equation(self, target: str, seeded: bool = True, inline: bool = False):
         """v̄_t as a sum over its consumers: the BPTT recursion for one variable.
 
-        Contributions from a later step are shown shifted to that step (``adj_c[t+1]``).
+        Contributions from a later step are shown shifted to that step (``adj_c[t+1]``,
+        ``d_i[t+1]``); ``inline=True`` writes the named intermediate adjoints out.
         """
         shape = self.spec.shape_of(target)
         params = set(self.spec.params)
@@ -220,7 +221,8 @@ class Derivation:
             terms.append(sp.MatrixSymbol(f"dl_d{target}", *adjoint_symbol(target, shape).shape)
                          if shape else sp.Symbol(f"dl_d{target}", real=True))
         for c in self.contributions_to(target):
-            shifted = shift_time(_inline(self.of(c.source), c.expr), -c.offset, params)
+            expr = _inline(self.of(c.source), c.expr) if inline else c.expr
+            shifted = shift_time(expr, -c.offset, params)
             terms.append(shifted)
         if not terms:
             return sp.ZeroMatrix(*adjoint_symbol(target, shape).shape) if shape else sp.Integer(0)

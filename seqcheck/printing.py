@@ -1,0 +1,220 @@
+"""Readable text and LaTeX for specs and derivations, in the lectures' notation.
+
+SymPy's default printers show an element-wise ``tanh`` as a mapped lambda and name
+symbols as stored (``adj_h[t+1]``). These subclasses print ``tanh(c_t)``, ``h_{t-1}``,
+``\\bar{h}_{t+1}`` (the adjoint ∂L/∂h_{t+1}), ``\\delta_i`` (a named intermediate
+adjoint), ``\\tilde{c}_t`` and ``⊙`` for the Hadamard product.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
+
+__all__ = ["TextPrinter", "MathPrinter", "text", "latex"]
+
+_REF = re.compile(r"^(?P<base>.*?)(?:\[t(?P<off>[+-]\d+)\])?$")
+_GREEK = {"alpha", "beta", "gamma", "delta", "eta", "theta", "lambda", "mu", "sigma", "tau",
+          "phi", "rho", "omega"}
+
+
+def _split(name: str) -> tuple[str, int]:
+    m = _REF.match(name)
+    return m.group("base"), int(m.group("off") or 0)
+
+
+def _time(offset: int) -> str:
+    return "t" if offset == 0 else f"t{offset:+d}"
+
+
+def _signed_terms(printer, expr) -> str:
+    """``a + b - c``: negative coefficients as subtractions, positive terms first."""
+    pos, neg = [], []
+    for a in expr.args:
+        coeff, rest = a.as_coeff_mmul() if isinstance(a, sp.MatMul) else (None, a)
+        if coeff is not None and coeff.is_Number and coeff < 0:
+            neg.append(printer._print(sp.MatMul(-coeff, rest).doit() if coeff != -1 else rest))
+            continue
+        t = printer._print(a)
+        if t.startswith("-") and not t.startswith("-(") and " + " not in t and " - " not in t:
+            neg.append(t[1:].lstrip())
+        else:
+            pos.append(t)
+    out = " + ".join(pos) if pos else "-" + neg.pop(0)
+    for n in neg:
+        out += f" - {n}" if (" + " not in n and " - " not in n) else f" - ({n})"
+    return out
+
+
+class TextPrinter(StrPrinter):
+    """One-line text: ``d_i = adj_i ⊙ i ⊙ (1 - i)``, ``W_hiᵀ d_i``."""
+
+    printmethod = "_seqcheck_text"
+
+    def _print_MatAdd(self, expr):
+        return _signed_terms(self, expr)
+
+    def _print_HadamardProduct(self, expr):
+        return " ⊙ ".join(self.parenthesize(a, 50) for a in expr.args)
+
+    def _print_HadamardPower(self, expr):
+        return f"{self.parenthesize(expr.base, 60)}^∘{self._print(expr.exp)}"
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        lam = expr.function
+        if isinstance(lam, sp.Lambda):
+            (d,) = lam.variables
+            body = lam.expr
+            if isinstance(body, sp.Function) and body.args == (d,):
+                return f"{type(body).__name__}({self._print(expr.expr)})"
+            return self._print(body.xreplace({d: sp.Symbol(f"({self._print(expr.expr)})")}))
+        return f"{lam}({self._print(expr.expr)})"
+
+    def _print_Transpose(self, expr):
+        return f"{self.parenthesize(expr.arg, 60)}ᵀ"
+
+    def _print_OneMatrix(self, expr):
+        return "1"
+
+    def _print_ZeroMatrix(self, expr):
+        return "0"
+
+    def _print_EntrySum(self, expr):
+        return f"Σ({self._print(expr.arg)})"
+
+    def _print_Trace(self, expr):
+        arg = expr.arg
+        if isinstance(arg, sp.MatMul) and len(arg.args) == 2 and isinstance(arg.args[0],
+                                                                            sp.Transpose):
+            return f"⟨{self._print(arg.args[0].arg)}, {self._print(arg.args[1])}⟩"
+        return f"tr({self._print(arg)})"
+
+    def _print_DiagMatrix(self, expr):
+        return f"diag({self._print(expr.args[0])})"
+
+    def _print_MatrixSlice(self, expr):
+        (start, stop, _), _ = expr.rowslice, expr.colslice
+        return f"{self.parenthesize(expr.parent, 60)}[{self._print(start)}:{self._print(stop)}]"
+
+    def _print_BlockMatrix(self, expr):
+        sep = "; " if expr.blocks.shape[1] == 1 else ", "
+        return "[" + sep.join(self._print(b) for b in expr.blocks) + "]"
+
+    def _print_Identity(self, expr):
+        return "1" if expr.shape == (1, 1) else "I"
+
+    def _print_MatMul(self, expr):
+        parts = []
+        for a in expr.args:
+            s = self.parenthesize(a, 50)
+            parts.append(s)
+        return " ".join(parts).replace("-1 ", "-")
+
+
+class MathPrinter(LatexPrinter):
+    """LaTeX in the lectures' notation (see the module docstring)."""
+
+    printmethod = "_seqcheck_latex"
+
+    def __init__(self, settings=None):
+        super().__init__({"mat_symbol_style": "plain", **(settings or {})})
+
+    def _print_MatAdd(self, expr):
+        return _signed_terms(self, expr)
+
+    def _print_sigmoid(self, expr, exp=None):
+        return rf"\sigma\left({self._print(expr.args[0])}\right)"
+
+    def _print_Identity(self, expr):
+        return "1" if expr.shape == (1, 1) else r"I"
+
+    @staticmethod
+    def _name(base: str) -> str:
+        if base.endswith("_tilde"):
+            return rf"\tilde{{{MathPrinter._name(base[:-6])}}}"
+        head, _, tail = base.partition("_")
+        head = rf"\{head}" if head in _GREEK else head
+        return f"{head}_{{{tail}}}" if tail else head
+
+    def _symbol(self, name: str, scalar_param=False) -> str:
+        base, off = _split(name)
+        if base.startswith("adj_"):
+            inner = self._name(base[4:])
+            return rf"\bar{{{inner}}}_{{{_time(off)}}}"
+        if base.startswith("d_"):
+            return rf"\delta^{{{self._name(base[2:])}}}_{{{_time(off)}}}"
+        if base.startswith("dl_d"):
+            return rf"\frac{{\partial \ell_t}}{{\partial {self._name(base[4:])}_t}}"
+        return self._name(base) + (f"_{{{_time(off)}}}" if self.time_indexed(base) else "")
+
+    def time_indexed(self, base: str) -> bool:
+        return base in self._variables
+
+    _variables: frozenset = frozenset()
+
+    def _print_MatrixSymbol(self, expr, style="plain"):
+        return self._symbol(expr.name)
+
+    def _print_Symbol(self, expr, style="plain"):
+        if expr.is_integer and expr.is_positive:  # a dim
+            return self._name(expr.name)
+        return self._symbol(expr.name)
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        lam = expr.function
+        if isinstance(lam, sp.Lambda):
+            (d,) = lam.variables
+            body = lam.expr
+            arg = self._print(expr.expr)
+            if isinstance(body, sp.Function) and body.args == (d,):
+                name = type(body).__name__
+                fn = {"sigmoid": r"\sigma", "tanh": r"\tanh", "exp": r"\exp",
+                      "log": r"\log"}.get(name, rf"\operatorname{{{name}}}")
+                return rf"{fn}\left({arg}\right)"
+            return self._print(body.xreplace({d: sp.Symbol(f"({arg})")}))
+        return super()._print_ElementwiseApplyFunction(expr)
+
+    def _print_HadamardProduct(self, expr):
+        return r" \odot ".join(self.parenthesize(a, 50) for a in expr.args)
+
+    def _print_HadamardPower(self, expr):
+        return rf"{self.parenthesize(expr.base, 60)}^{{\circ {self._print(expr.exp)}}}"
+
+    def _print_OneMatrix(self, expr):
+        return r"\mathbf{1}"
+
+    def _print_EntrySum(self, expr):
+        return rf"\mathbf{{1}}^\top\left({self._print(expr.arg)}\right)"
+
+    def _print_Trace(self, expr):
+        arg = expr.arg
+        if isinstance(arg, sp.MatMul) and len(arg.args) == 2 and isinstance(arg.args[0],
+                                                                            sp.Transpose):
+            a, b = self._print(arg.args[0].arg), self._print(arg.args[1])
+            return rf"\left\langle {a}, {b} \right\rangle"
+        return super()._print_Trace(expr)
+
+    def _print_BlockMatrix(self, expr):
+        sep = r" \\ " if expr.blocks.shape[1] == 1 else " & "
+        return r"\begin{bmatrix}" + sep.join(self._print(b) for b in expr.blocks) + \
+            r"\end{bmatrix}"
+
+    def _print_MatrixSlice(self, expr):
+        (start, stop, _), _ = expr.rowslice, expr.colslice
+        return rf"{self.parenthesize(expr.parent, 60)}_{{[{self._print(start)}:" \
+               rf"{self._print(stop)}]}}"
+
+
+def text(expr) -> str:
+    """One-line text of a SymPy expression in the lectures' notation."""
+    return TextPrinter().doprint(expr)
+
+
+def latex(expr, variables=()) -> str:
+    """LaTeX of a SymPy expression; names in ``variables`` get a time index (h_t)."""
+    p = MathPrinter()
+    p._variables = frozenset(variables)
+    return p.doprint(expr)
