@@ -255,6 +255,14 @@ def _derivation_dict(spec, d) -> dict:
     }
 
 
+def _display_path(path: str) -> str:
+    """``path`` relative to the working directory when it lies below it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
 def _role(spec, name: str) -> str:
     if name in spec.params:
         return "parameter"
@@ -302,7 +310,7 @@ def cmd_derive(args) -> int:
         print(f"  adj_{a['variable']} = {a['text']}")
     print("\nper equation, in reverse order:")
     for e in d["equations"]:
-        where = f"{e['file']}:{e['line']}" if e["line"] else e["file"]
+        where = f"{_display_path(e['file'])}:{e['line']}" if e["line"] else e["file"]
         print(f"  {e['target']} = {e['equation']}    [{where}]")
         for t in e["temps"]:
             print(f"    {t['name']} = {t['text']}")
