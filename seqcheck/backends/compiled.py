@@ -210,8 +210,9 @@ class CompiledSpec:
                 steps: int | None = None) -> Trajectory:
         """Run the spec forward; see the class docstring."""
         split, binding, T, B = self._arrays(params, inputs, dict(initial or {}), steps)
-        raw = self._forward(split["params"], split["inputs"], split["initial"], T, B, binding,
-                            self.xp)
+        with self.xp.errstate():
+            raw = self._forward(split["params"], split["inputs"], split["initial"], T, B,
+                                binding, self.xp)
         values = {k: (v[..., 0] if self.spec.equation(k).shape == () else v)
                   for k, v in raw.items()}
         final = {}
@@ -254,8 +255,9 @@ class CompiledSpec:
             else:
                 full[v] = self.xp.zeros(shape)
         a = trajectory.arrays
-        out = self._backward(a["params"], a["inputs"], a["initial"], trajectory.raw, full,
-                             T, B, dict(trajectory.dims), self.xp)
+        with self.xp.errstate():
+            out = self._backward(a["params"], a["inputs"], a["initial"], trajectory.raw, full,
+                                 T, B, dict(trajectory.dims), self.xp)
         params = {n: g.reshape(tuple(a["params"][n].shape)) for n, g in out["params"].items()}
         return Gradients(MappingProxyType(params), MappingProxyType(dict(out["inputs"])),
                          MappingProxyType(dict(out["initial"])))

@@ -39,6 +39,12 @@ class NumpyNamespace:
     def stack(self, arrays):
         return numpy.stack(arrays)
 
+    def errstate(self):
+        """Floating-point handling for a run: underflow to zero is harmless here (exp(-|x|)
+        of a saturated gate, products of tiny gradients); overflow and invalid values are
+        left to the caller's settings."""
+        return numpy.errstate(under="ignore")
+
     def sigmoid(self, x):
         e = numpy.exp(-numpy.abs(x))
         return numpy.where(x >= 0, 1 / (1 + e), e / (1 + e))
@@ -101,6 +107,12 @@ class TorchNamespace:
         self.device = torch.device(device)
         self.tanh, self.exp, self.log, self.sqrt = torch.tanh, torch.exp, torch.log, torch.sqrt
         self.sigmoid, self.relu = torch.sigmoid, torch.relu
+
+    def errstate(self):
+        """torch does not signal floating-point events; nothing to set."""
+        import contextlib
+
+        return contextlib.nullcontext()
 
     def asarray(self, x):
         t = self.torch

@@ -82,7 +82,9 @@ def _vjp_matmul(node: MatMul, g, out, jac):
             mats.append(a)
     kids = []
     for k, a in enumerate(mats):
-        if is_constant(a):
+        if is_constant(a) or (jac and a.shape[1] != 1):
+            # With several adjoint columns only vectors (the states) receive adjoints;
+            # a matrix factor is a parameter, whose adjoint would be a third-order tensor.
             continue
         left = [m.T for m in reversed(mats[:k])]
         right = [m.T for m in reversed(mats[k + 1:])]
@@ -115,8 +117,6 @@ def _vjp_hadamard_power(node: HadamardPower, g, out, jac):
     b, p = node.base, node.exp
     if p == 2:
         factor = 2 * b
-    elif p - 1 == 1:
-        factor = p * b
     else:
         factor = p * HadamardPower(b, p - 1)
     return [(b, _scale(g, factor, jac))]

@@ -132,7 +132,7 @@ class EntrySum(sp.Expr):
 
     def doit(self, **hints):
         arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
-        if getattr(arg, "is_Matrix", False) and all(n.is_Integer for n in arg.shape):
+        if getattr(arg, "is_Matrix", False) and all(sp.sympify(n).is_Integer for n in arg.shape):
             m = arg.as_explicit()
             return sp.Add(*[m[i, j] for i in range(m.rows) for j in range(m.cols)])
         return EntrySum(arg)
