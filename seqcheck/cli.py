@@ -34,6 +34,7 @@ examples:
   seqcheck example seed004_lstm_2dec     check the printed numbers of seed 004
   seqcheck derive lstm                   BPTT derived symbolically, per step
   seqcheck compile gru --backend torch   the generated forward/backward module
+  seqcheck bench --quick                 speed, as ratios against torch.nn.LSTM
 
 exit codes: 0 ok, 1 a check failed, 2 usage or input error
 """
@@ -332,6 +333,20 @@ def cmd_compile(args) -> int:
     return 0
 
 
+# -- bench ------------------------------------------------------------------------
+def cmd_bench(args) -> int:
+    from . import bench
+
+    progress = None if args.json else (lambda line: print(line, file=sys.stderr))
+    rows = bench.run(quick=args.quick, repeats=args.repeats, threads=args.threads,
+                     naive=not args.no_naive, progress=progress)
+    if args.json:
+        _dump(rows)
+    else:
+        print(bench.format_table(rows))
+    return 0
+
+
 # -- main -------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -387,6 +402,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=("numpy", "torch"), default="numpy",
                    help="array library the module runs on (default numpy)")
     p.add_argument("--forward-only", action="store_true", help="leave out backward()")
+
+    p = add("bench", "benchmarks, as ratios against baselines run in the same process", cmd_bench)
+    p.add_argument("--quick", action="store_true",
+                   help="first size only, naive SymPy baseline at T = 1 only, fewer repeats")
+    p.add_argument("--repeats", type=int, help="timed repeats per measurement (median)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch and BLAS threads for both sides (default 1)")
+    p.add_argument("--no-naive", action="store_true",
+                   help="skip the naive SymPy unrolling baseline (slow)")
+    p.add_argument("--json", action="store_true", help="print the rows as JSON")
 
     p = add("example", "check a worked example number by number (exit 1 if any is wrong)",
             cmd_example)

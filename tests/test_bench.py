@@ -1,0 +1,116 @@
+"""``seqcheck bench`` (seqcheck/bench.py): row structure, ratios, thread restore, baselines.
+
+Speed is never asserted here (tests/README.md): the benchmarks run at tiny sizes with one
+repeat and only their shape and bookkeeping are checked, plus the things a benchmark must
+get right to mean anything: both sides compute the same gradients, and the naive SymPy
+baseline differentiates the same LSTM.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from seqcheck import bench, compile_numpy, load_spec
+
+KEYS = {"name", "seconds", "baseline", "baseline_seconds", "ratio", "threads", "params"}
+TINY = [(2, 3, 4, 5)]  # (B, D, H, T), H != D
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[dict]:
+    """The quick mode at tiny sizes; the naive baseline stopped at once (limit 1 ms)."""
+    before = torch.get_num_threads()
+    out = bench.run(quick=True, repeats=1, sizes=TINY, naive_timeout=0.001,
+                    derive_steps=(10, 1000), linear_steps=(2, 6))
+    assert torch.get_num_threads() == before
+    return out
+
+
+def _check_row(r: dict) -> None:
+    assert KEYS <= set(r), r
+    assert isinstance(r["name"], str) and isinstance(r["baseline"], str)
+    assert r["seconds"] > 0 and r["baseline_seconds"] > 0
+    assert r["ratio"] == r["seconds"] / r["baseline_seconds"]
+    assert r["threads"]["torch"] == 1
+
+
+def test_rows_have_the_structure_and_ratios_are_seconds_over_baseline(rows):
+    for r in rows:
+        _check_row(r)
+    json.dumps(rows)  # what `seqcheck bench --json` prints
+
+
+def test_every_benchmark_is_present(rows):
+    derive = [r for r in rows if r["name"].startswith("derive lstm")]
+    assert [r["params"]["T"] for r in derive] == [10, 1000]
+    assert all(r["params"]["naive_T"] == 1 and r["baseline_timed_out"] for r in derive)
+    for backend in ("numpy", "torch"):
+        for dtype in ("float64", "float32"):
+            (r,) = [r for r in rows if r["name"].startswith(f"compiled {backend} fwd+bwd")
+                    and r["params"].get("dtype") == dtype and r["params"]["T"] == 5]
+            assert r["params"]["B"] == 2 and r["params"]["H"] == 4
+            assert r["baseline"].startswith("torch.nn.LSTM")
+            # the same computation on both sides (gradients of x and W_hi compared once)
+            assert r["params"]["max_rel_diff"] < (1e-10 if dtype == "float64" else 1e-4)
+    (lin,) = [r for r in rows if "baseline_T" in r["params"]]
+    assert (lin["params"]["T"], lin["params"]["baseline_T"]) == (6, 2)
+    assert lin["params"]["memory_ratio"] > 0
+
+
+def test_quick_defaults_and_skipping_the_naive_baseline():
+    out = bench.run(quick=True, repeats=1, sizes=TINY, naive=False, dtypes=("float64",),
+                    linear_steps=())
+    assert [r["params"]["dtype"] for r in out] == ["float64", "float64"]
+    assert not any(r["name"].startswith("derive") for r in out)
+    with pytest.raises(ValueError, match="repeats"):
+        bench.run(repeats=0, naive=False, sizes=TINY)
+
+
+def test_format_table_lists_every_row_and_marks_a_timed_out_baseline(rows):
+    text = bench.format_table(rows)
+    lines = text.splitlines()
+    assert len(lines) == len(rows) + 1
+    assert lines[0].split(" | ")[0].strip() == "name"
+    for r, line in zip(rows, lines[1:]):
+        assert line.startswith(r["name"])
+    timed_out = [line for r, line in zip(rows, lines[1:]) if r.get("baseline_timed_out")]
+    assert timed_out and all("> 1.0 ms" in line and "< " in line for line in timed_out)
+
+
+def test_the_naive_baseline_differentiates_the_spec():
+    """sympy.diff of the unrolled scalar LSTM agrees with the compiled derived backward."""
+    import sympy as sp
+
+    T, H, D = 2, 1, 1  # T = 2 reaches the recurrent weights; larger sizes take seconds
+    grads = bench.naive_sympy_gradients(T, hidden=H, inputs=D)
+    spec = load_spec("lstm")
+    rng = np.random.default_rng(3)
+    params = {n: rng.uniform(-1, 1, bench._shape(d.shape, D=D, H=H))
+              for n, d in spec.params.items()}
+    x = rng.uniform(-1, 1, (T, 1, D))
+    c = compile_numpy(spec, gradients=True, seeded=["h"])
+    seed = np.zeros((T, 1, H))
+    seed[-1] = 1.0  # L = Σ h_T
+    g = c.backward(c.forward(params, {"x": x}), {"h": seed})
+    values = {sp.Symbol(f"x_{t + 1}_{k}"): sp.Float(x[t, 0, k])
+              for t in range(T) for k in range(D)}
+    for name, p in params.items():
+        for idx in np.ndindex(p.shape):
+            values[sp.Symbol(name + "_" + "".join(map(str, idx)))] = sp.Float(p[idx])
+    expected = [g.params[name][idx] for name, p in _naive_order(params) for idx in
+                np.ndindex(p.shape)]
+    got = [float(e.xreplace(values)) for e in grads]  # evalf(subs=...) takes minutes
+    assert len(got) == len(expected) == sum(p.size for p in params.values())
+    assert all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) for a, b in zip(got, expected))
+
+
+def _naive_order(params: dict):
+    """The parameters in naive_sympy_gradients' order: W_i*, W_h*, b_i*, b_h* (i, f, c, o)."""
+    for kind in ("W_i", "W_h", "b_i", "b_h"):
+        for gate in "ifco":
+            yield f"{kind}{gate}", params[f"{kind}{gate}"]
