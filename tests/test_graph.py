@@ -439,7 +439,8 @@ def test_summary_is_json_and_counts_by_kind():
         "step_edges": 30, "time_delay_edges": 15, "backward_edges": 0, "static_edges": 0,
         "param_edges": 0, "boundary_nodes": ["h@0", "c@0"], "layers": 5,
         "layer_of": {"x": 0, "i": 1, "f": 1, "o": 1, "c_tilde": 1, "c": 2, "h": 3, "y": 4},
-        "sweeps": [{"direction": 1, "variables": list(LSTM_VARIABLES)}],
+        "sweeps": [{"direction": 1, "variables": list(LSTM_VARIABLES[:-1])},
+                   {"direction": 0, "variables": ["y"]}],
         "longest_path": 10, "longest_path_ends": ["x@1", "y@3"],
     }
     # Parameter nodes do not change the depth.

@@ -326,7 +326,7 @@ def test_birnn_backward_chain_is_rejected(which, algorithm):
         _birnn_call(which)
     assert str(info.value).splitlines() == [
         f"{algorithm} needs every recurrence to run forward in time, but spec 'birnn' has a "
-        "backward-in-time chain: h_bwd reads h_bwd[t+1] (so h_bwd, y run t = T..1)",
+        "backward-in-time chain: h_bwd reads h_bwd[t+1] (so h_bwd runs t = T..1)",
         f"  {algorithm} is causal (seed 003): the gradient at step t may use only steps 1..t, "
         "and this chain carries step t+1 back into step t",
         "  hint: use the full BPTT of the compiled backward pass for this spec",

@@ -65,37 +65,131 @@ def _prologue(spec: Spec, p: ArrayPrinter, w, delayed: dict) -> None:
             w(f"    {name}_init = initial[{name!r}] if {name!r} in initial else {full}")
 
 
+def _invariant_names(spec: Spec) -> set[str]:
+    """Names whose value at step t is known before any loop: parameters and inputs."""
+    return set(spec.params) | set(spec.inputs)
+
+
+def _hoist(expr, spec: Spec, target: str, hoisted: list):
+    """Replace the parts of ``expr`` that read only inputs and parameters by new symbols.
+
+    A sum like ``W_ii @ x + b_ii + W_hi @ h[t-1] + b_hi`` keeps its recurrent term and
+    gets ``i_in`` for ``W_ii @ x + b_ii + b_hi``, computed for every step before the loop.
+    """
+    seq_inputs = set(spec.sequence_inputs)
+    invariant = _invariant_names(spec)
+
+    def names(e):
+        return {s.name for s in e.free_symbols
+                if isinstance(s, (sp.Symbol, sp.MatrixSymbol)) and not s.is_integer}
+
+    def is_invariant(e):
+        return names(e) <= invariant
+
+    def reads_input(e):
+        return bool(names(e) & seq_inputs)
+
+    def new_symbol(e):
+        k = len(hoisted) + 1
+        label = f"{target}_in" if not any(n.startswith(f"{target}_in") for n, _ in hoisted) \
+            else f"{target}_in{k}"
+        sym = sp.MatrixSymbol(label, *e.shape)
+        hoisted.append((label, e))
+        return sym
+
+    def walk(e):
+        if not getattr(e, "is_Matrix", False) or isinstance(e, (sp.MatrixSymbol, sp.BlockMatrix)):
+            return e
+        if is_invariant(e):
+            return new_symbol(e) if reads_input(e) else e
+        if isinstance(e, sp.MatAdd):
+            inv = [a for a in e.args if is_invariant(a)]
+            rest = [walk(a) for a in e.args if not is_invariant(a)]
+            if inv and any(reads_input(a) for a in inv):
+                return sp.MatAdd(*rest, new_symbol(sp.MatAdd(*inv) if len(inv) > 1 else inv[0]))
+            return sp.MatAdd(*rest, *inv)
+        args = [walk(a) if getattr(a, "is_Matrix", False) else a for a in e.args]
+        return e.func(*args) if args != list(e.args) else e
+
+    return walk(expr)
+
+
+def _bind_whole(spec: Spec, needed, w, indent: str = "    ") -> None:
+    """Bind per-step names to whole sequences (T first), for code evaluated at every step."""
+    for name, off in needed:
+        if name in spec.params or (name in spec.inputs and spec.inputs[name].static):
+            continue
+        if off == 0:
+            w(f"{indent}{name} = {name}_seq")
+        else:
+            w(f"{indent}{ident(name, off)} = _xp.shift({name}_seq, {off}, {name}_init)")
+
+
+def _refs_of(exprs) -> dict[tuple[str, int], None]:
+    out: dict[tuple[str, int], None] = {}
+    for e in exprs:
+        for s in sorted(e.free_symbols, key=str):
+            if isinstance(s, (sp.Symbol, sp.MatrixSymbol)) and not s.is_integer:
+                out.setdefault(_parse_label(s.name), None)
+    return out
+
+
 def _forward(spec: Spec, p: ArrayPrinter, w) -> None:
     schedule = make_schedule(spec)
     delayed = spec.delayed_refs()
     w("def forward(params, inputs, initial, _T, _B, _dims, _xp):")
     _prologue(spec, p, w, delayed)
-    w("    # every variable at every step")
-    for e in spec.equations:
-        w(f"    {e.target}_seq = [None] * _T")
     earlier: set[str] = set()
     for k, sweep in enumerate(schedule.sweeps, start=1):
-        forward_in_time = (sweep.direction or 1) > 0
+        if sweep.direction == 0:
+            w(f"    # sweep {k}: {', '.join(sweep.variables)} "
+              "(on no recurrence: every step at once)")
+            exprs = [spec.equation(v).expr for v in sweep.variables]
+            own = set(sweep.variables)
+            _bind_whole(spec, [r for r in _refs_of(exprs) if r[0] not in own or r[1]], w)
+            for v in sweep.variables:
+                p.where = f"equation {v!r} of spec {spec.name!r}"
+                w(f"    {v} = {p._print(spec.equation(v).expr)}")
+                w(f"    {v}_seq = {v}")
+            earlier.update(sweep.variables)
+            continue
+        forward_in_time = sweep.direction > 0
         span = "t = 1..T" if forward_in_time else "t = T..1"
         w(f"    # sweep {k}: {', '.join(sweep.variables)} ({span})")
-        w(f"    for _t in {'range(_T)' if forward_in_time else 'range(_T - 1, -1, -1)'}:")
-        reads, delays = [], []
+        hoisted: list[tuple[str, object]] = []
+        bodies = {v: _hoist(spec.equation(v).expr, spec, v, hoisted) for v in sweep.variables}
+        if hoisted:
+            w("    # the parts that read only inputs and parameters, for every step at once")
+            _bind_whole(spec, [r for r in _refs_of([e for _, e in hoisted])], w)
+            for label, e in hoisted:
+                p.where = f"the input part of equation {label!r} of spec {spec.name!r}"
+                w(f"    {label}_seq = {p._print(e)}")
         for v in sweep.variables:
-            for r in spec.equation(v).refs:
-                if r.offset == 0 and (r.name in spec.sequence_inputs or r.name in earlier):
-                    reads.append(r.name)
-                elif r.offset:
-                    delays.append((r.name, r.offset))
+            w(f"    {v}_seq = [None] * _T")
+        w(f"    for _t in {'range(_T)' if forward_in_time else 'range(_T - 1, -1, -1)'}:")
+        reads = [label for label, _ in hoisted]
+        delays = []
+        for v in sweep.variables:
+            for r in _refs_of([bodies[v]]):
+                name, off = r
+                if name in (label for label, _ in hoisted):
+                    continue
+                if off == 0 and (name in spec.sequence_inputs or name in earlier):
+                    reads.append(name)
+                elif off:
+                    delays.append((name, off))
         for name in dict.fromkeys(reads):
             w(f"        {name} = {name}_seq[_t]")
         for name, off in dict.fromkeys(delays):
             w(f"        {ident(name, off)} = {_delayed_read(name, off)}")
         for v in sweep.variables:
             p.where = f"equation {v!r} of spec {spec.name!r}"
-            w(f"        {v} = {p._print(spec.equation(v).expr)}")
+            w(f"        {v} = {p._print(bodies[v])}")
             w(f"        {v}_seq[_t] = {v}")
+        for v in sweep.variables:
+            w(f"    {v}_seq = _xp.stack({v}_seq)")
         earlier.update(sweep.variables)
-    w("    return {" + ", ".join(f"{v!r}: _xp.stack({v}_seq)" for v in spec.variables) + "}")
+    w("    return {" + ", ".join(f"{v!r}: {v}_seq" for v in spec.variables) + "}")
 
 
 def _delayed_read(name: str, off: int) -> str:
@@ -143,8 +237,8 @@ def _backward(spec: Spec, derivation, seeded: tuple[str, ...], p: ArrayPrinter, 
         w(f"    dl_d{v} = seeds[{v!r}]")
     w("    # gradients")
     for name, d in spec.params.items():
-        w(f"    g_{name} = _xp.zeros(({_shape_code(p, d.shape)}{',' if len(d.shape) == 1 else ''}))"
-          if d.shape else f"    g_{name} = _xp.zeros(())")
+        shape = _shape_code(p, d.shape) + ("," if len(d.shape) == 1 else "")
+        w(f"    g_{name} = _xp.zeros(({shape}))")
     for name, d in spec.inputs.items():
         shape = _shape_code(p, d.shape)
         if d.static:
@@ -165,45 +259,56 @@ def _backward(spec: Spec, derivation, seeded: tuple[str, ...], p: ArrayPrinter, 
         variables = [v for v in sweep.variables if v in live]
         if not variables:
             continue
-        forward_in_time = (sweep.direction or 1) > 0
+        eqs = [derivation.of(v) for v in reversed(variables)]
+        if sweep.direction == 0:
+            w(f"    # sweep {k} in reverse: {', '.join(reversed(variables))} (every step at once)")
+            exprs = [e for eq in eqs for e in [x for _, x in eq.temps]
+                     + [c.expr for c in eq.contributions]]
+            needed = [r for r in _refs_of(exprs) if not r[0].startswith(("adj_", "d_"))]
+            needed += [(eq.target, 0) for eq in eqs if (eq.target, 0) not in needed]
+            _bind_whole(spec, needed, w)
+            _adjoints(spec, eqs, seeded, nonlocal_to, sweep_of, p, w, "    ", whole=True)
+            continue
+        forward_in_time = sweep.direction > 0
         w(f"    # sweep {k} in reverse: {', '.join(reversed(variables))} "
           f"({'t = T..1' if forward_in_time else 't = 1..T'})")
+        deferred = [(eq, c) for eq in eqs for c in eq.contributions
+                    if c.to in spec.params
+                    or (c.to in spec.inputs and not spec.inputs[c.to].static)]
+        stored = [s for s in _adjoint_symbols([c.expr for _, c in deferred])]
+        for sym in stored:
+            shape = f"{p._print(sym.shape[0])}" if getattr(sym, "is_Matrix", False) else "1"
+            w(f"    {sym.name}_all = _xp.zeros((_T, _B, {shape}))")
         w(f"    for _t in {'range(_T - 1, -1, -1)' if forward_in_time else 'range(_T)'}:")
-        eqs = [derivation.of(v) for v in reversed(variables)]
-        needed: dict[tuple[str, int], None] = {}
+        kept = [e for eq in eqs for e in [x for _, x in eq.temps]
+                + [c.expr for c in eq.contributions if (eq, c) not in deferred]]
+        needed = dict.fromkeys(r for r in _refs_of(kept) if not r[0].startswith(("adj_", "d_")))
         for eq in eqs:
-            exprs = [e for _, e in eq.temps] + [c.expr for c in eq.contributions]
-            for e in exprs:
-                for s in e.free_symbols:
-                    if isinstance(s, (sp.Symbol, sp.MatrixSymbol)) and not s.is_integer:
-                        needed.setdefault(_parse_label(s.name), None)
             needed.setdefault((eq.target, 0), None)
         for name, off in needed:
-            if name in spec.params or name.startswith(("adj_", "d_")) or \
-                    (name in spec.inputs and spec.inputs[name].static):
+            if name in spec.params or (name in spec.inputs and spec.inputs[name].static):
                 continue
             if off == 0:
                 w(f"        {name} = {name}_seq[_t]")
             else:
                 w(f"        {ident(name, off)} = {_delayed_read(name, off)}")
-        local: set[str] = set()
-        for eq in eqs:
-            v = eq.target
-            terms = []
-            if v in seeded:
-                terms.append(f"dl_d{v}[_t]")
-            if v in nonlocal_to:
-                terms.append(f"gacc_{v}[_t]")
-            if v in local:
-                terms.append(f"gl_{v}")
-            if not terms:
-                continue
-            w(f"        adj_{v} = {' + '.join(terms)}")
-            p.where = f"the adjoint of equation {v!r} of spec {spec.name!r}"
-            for sym, expr in eq.temps:
-                w(f"        {sym.name} = {p._print(expr)}")
-            for c in eq.contributions:
-                _emit_contribution(spec, c, p, w, local, sweep_of, eq.target)
+        shifted: dict[tuple[str, int], list[str]] = {}
+        _adjoints(spec, eqs, seeded, nonlocal_to, sweep_of, p, w, "        ", whole=False,
+                  skip={id(c) for _, c in deferred}, shifted=shifted)
+        for (acc, off), texts in shifted.items():
+            _emit_shifted(w, acc, off, " + ".join(texts))
+        for sym in stored:
+            w(f"        {sym.name}_all[_t] = {sym.name}")
+        if deferred:
+            w("    # contributions to parameters and inputs, for every step at once")
+            for sym in stored:
+                w(f"    {sym.name} = {sym.name}_all")
+            refs = [r for r in _refs_of([c.expr for _, c in deferred])
+                    if not r[0].startswith(("adj_", "d_"))]
+            _bind_whole(spec, refs, w)
+            for eq, c in deferred:
+                p.where = f"the adjoint of equation {eq.target!r} of spec {spec.name!r}"
+                _emit_whole(spec, c, p, w, "    ")
     # initial values: gradients w.r.t. the states' initial values, and through them
     for ieq in derivation.inits:
         state = ieq.target[: -len("_init")]
@@ -224,6 +329,73 @@ def _backward(spec: Spec, derivation, seeded: tuple[str, ...], p: ArrayPrinter, 
       f"'initial': {{{initial}}}}}")
 
 
+def _adjoint_symbols(exprs) -> list:
+    """The adjoint-side symbols (adj_*, d_*) the expressions use, in a stable order."""
+    seen: dict[str, object] = {}
+    for e in exprs:
+        for s in sorted(e.free_symbols, key=str):
+            if isinstance(s, (sp.Symbol, sp.MatrixSymbol)) and s.name.startswith(("adj_", "d_")):
+                seen.setdefault(s.name, s)
+    return list(seen.values())
+
+
+def _adjoints(spec, eqs, seeded, nonlocal_to, sweep_of, p, w, indent, whole, skip=frozenset(),
+              shifted=None):
+    """Each variable's adjoint, its named intermediates and its contributions."""
+    at = "" if whole else "[_t]"
+    local: set[str] = set()
+    for eq in eqs:
+        v = eq.target
+        terms = []
+        if v in seeded:
+            terms.append(f"dl_d{v}{at}")
+        if v in nonlocal_to:
+            terms.append(f"gacc_{v}{at}")
+        if v in local:
+            terms.append(f"gl_{v}")
+        if not terms:
+            continue
+        w(f"{indent}adj_{v} = {' + '.join(terms)}")
+        p.where = f"the adjoint of equation {v!r} of spec {spec.name!r}"
+        for sym, expr in eq.temps:
+            w(f"{indent}{sym.name} = {p._print(expr)}")
+        for c in eq.contributions:
+            if id(c) in skip:
+                continue
+            if whole:
+                _emit_whole(spec, c, p, w, indent, local=local, sweep_of=sweep_of, source=v)
+            else:
+                _emit_contribution(spec, c, p, w, local, sweep_of, v, shifted)
+
+
+def _emit_whole(spec, c, p, w, indent, local=None, sweep_of=None, source=None) -> None:
+    """A contribution evaluated for every step at once (names bound to whole sequences)."""
+    expr = c.expr
+    if c.to in spec.params:
+        w(f"{indent}g_{c.to} += {p.batch_sum(expr)}")
+        return
+    text = p._print(expr)
+    if c.to in spec.inputs:
+        d = spec.inputs[c.to]
+        if d.static:
+            w(f"{indent}g_{c.to} += ({text}).sum(0)")
+        elif c.offset == 0:
+            w(f"{indent}g_{c.to} += {text}")
+        else:
+            w(f"{indent}_xp.add_shifted(g_{c.to}, {text}, {c.offset}, g_{c.to}_init)")
+        return
+    if c.offset == 0 and sweep_of[c.to] == sweep_of[source]:
+        if c.to in local:
+            w(f"{indent}gl_{c.to} = gl_{c.to} + {text}")
+        else:
+            w(f"{indent}gl_{c.to} = {text}")
+            local.add(c.to)
+    elif c.offset == 0:
+        w(f"{indent}gacc_{c.to} += {text}")
+    else:
+        w(f"{indent}_xp.add_shifted(gacc_{c.to}, {text}, {c.offset}, gacc_{c.to}_init)")
+
+
 def _parse_label(label: str) -> tuple[str, int]:
     if label.endswith("]") and "[t" in label:
         base, off = label[:-1].split("[t")
@@ -232,7 +404,9 @@ def _parse_label(label: str) -> tuple[str, int]:
 
 
 def _emit_contribution(spec: Spec, c, p: ArrayPrinter, w, local: set, sweep_of: dict,
-                       source: str) -> None:
+                       source: str, shifted: dict | None = None) -> None:
+    """One contribution inside a time loop; those to other steps are collected in
+    ``shifted`` (one accumulation per target and offset, emitted after the step)."""
     expr = c.expr
     if c.to in spec.params:
         w(f"        g_{c.to} += {p.batch_sum(expr)}")
@@ -245,7 +419,7 @@ def _emit_contribution(spec: Spec, c, p: ArrayPrinter, w, local: set, sweep_of: 
         elif c.offset == 0:
             w(f"        g_{c.to}[_t] += {text}")
         else:
-            _emit_shifted(w, f"g_{c.to}", c.offset, text)
+            _collect(shifted, w, f"g_{c.to}", c.offset, text)
         return
     # a variable
     if c.offset == 0 and sweep_of[c.to] == sweep_of[source]:
@@ -257,7 +431,14 @@ def _emit_contribution(spec: Spec, c, p: ArrayPrinter, w, local: set, sweep_of: 
     elif c.offset == 0:
         w(f"        gacc_{c.to}[_t] += {text}")
     else:
-        _emit_shifted(w, f"gacc_{c.to}", c.offset, text)
+        _collect(shifted, w, f"gacc_{c.to}", c.offset, text)
+
+
+def _collect(shifted, w, acc: str, off: int, text: str) -> None:
+    if shifted is None:
+        _emit_shifted(w, acc, off, text)
+    else:
+        shifted.setdefault((acc, off), []).append(text)
 
 
 def _emit_shifted(w, acc: str, off: int, text: str) -> None:

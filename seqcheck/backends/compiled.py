@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 import sympy as sp
 
-from ..errors import ShapeError
+from ..errors import CompileError, ShapeError
 from ..spec.grammar import format_shape
 from ..spec.model import Spec
 from ..spec.schedule import make_schedule
@@ -143,7 +143,10 @@ class CompiledSpec:
         unknown = [v for v in self.seeded if v not in spec.variables]
         if unknown:
             raise ShapeError(f"cannot seed {', '.join(unknown)}: not variables of {spec.name!r}")
-        self.source = module_source(spec, derivation, self.seeded)
+        try:
+            self.source = module_source(spec, derivation, self.seeded)
+        except CompileError as e:
+            raise CompileError(f"{namespace.name} backend: {e}") from None
         ns = load_module(self.source, f"<seqcheck {namespace.name}: {spec.name}>")
         self._forward = ns["forward"]
         self._backward = ns.get("backward")

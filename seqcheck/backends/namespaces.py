@@ -14,6 +14,26 @@ import numpy
 __all__ = ["NumpyNamespace", "TorchNamespace"]
 
 
+def _shift(concat, expand, seq, off, init):
+    T, k = seq.shape[0], abs(off)
+    pad = expand(init, (min(k, T), *seq.shape[1:]))
+    if k >= T:
+        return pad
+    return concat([pad, seq[: T - k]]) if off < 0 else concat([seq[k:], pad])
+
+
+def _add_shifted(acc, contrib, off, acc_init):
+    T, k = acc.shape[0], abs(off)
+    if off < 0:
+        if k < T:
+            acc[: T - k] += contrib[k:]
+        acc_init += contrib[: min(k, T)].sum(0)
+    else:
+        if k < T:
+            acc[k:] += contrib[: T - k]
+        acc_init += contrib[max(T - k, 0):].sum(0)
+
+
 class NumpyNamespace:
     """``_xp`` for NumPy arrays of one dtype (float32 or float64)."""
 
@@ -46,8 +66,8 @@ class NumpyNamespace:
         return numpy.errstate(under="ignore")
 
     def sigmoid(self, x):
-        e = numpy.exp(-numpy.abs(x))
-        return numpy.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        # σ(x) = (1 + tanh(x/2)) / 2: exact, bounded for every finite x, one transcendental.
+        return 0.5 * numpy.tanh(0.5 * x) + 0.5
 
     def relu(self, x):
         return numpy.maximum(x, 0)
@@ -80,18 +100,26 @@ class NumpyNamespace:
         return numpy.sum(x, axis=-1, keepdims=True)
 
     def sum_batch(self, x):
-        """Sum over the batch axis (axis 0), for a parameter's gradient."""
-        return numpy.sum(x, axis=0)
+        """Sum over every leading (batch, and time) axis, for a parameter's gradient."""
+        return x.reshape(-1, x.shape[-1]).sum(axis=0) if x.ndim > 1 else x
 
     def sum_all(self, x):
         """Sum of every entry: a batched scalar's contribution to a scalar parameter."""
         return numpy.sum(x)
 
     def outer_sum(self, u, v):
-        """Σ_b u_b v_bᵀ: the batch-summed outer product, one matrix product."""
-        if u.ndim == 2 and v.ndim == 2:
-            return u.T @ v
+        """Σ_b u_b v_bᵀ over every leading axis: one matrix product."""
+        if u.ndim >= 2 and u.shape[:-1] == v.shape[:-1]:
+            return u.reshape(-1, u.shape[-1]).T @ v.reshape(-1, v.shape[-1])
         return numpy.einsum("...i,...j->ij", u, v)
+
+    def shift(self, seq, off, init):
+        """``seq`` (T first) read at t + off for every t; outside steps 1..T, ``init``."""
+        return _shift(numpy.concatenate, numpy.broadcast_to, seq, off, init)
+
+    def add_shifted(self, acc, contrib, off, acc_init):
+        """``acc[t + off] += contrib[t]`` for every t; what falls outside goes to ``acc_init``."""
+        _add_shifted(acc, contrib, off, acc_init)
 
 
 class TorchNamespace:
@@ -154,12 +182,20 @@ class TorchNamespace:
         return x.sum(dim=-1, keepdim=True)
 
     def sum_batch(self, x):
-        return x.sum(dim=0)
+        return x.reshape(-1, x.shape[-1]).sum(dim=0) if x.dim() > 1 else x
+
+    def shift(self, seq, off, init):
+        t = self.torch
+        return _shift(lambda parts: t.cat(list(parts)), lambda a, s: a.expand(*s), seq, off,
+                      self.asarray(init))
+
+    def add_shifted(self, acc, contrib, off, acc_init):
+        _add_shifted(acc, contrib, off, acc_init)
 
     def sum_all(self, x):
         return x.sum()
 
     def outer_sum(self, u, v):
-        if u.dim() == 2 and v.dim() == 2:
-            return u.T @ v
+        if u.dim() >= 2 and u.shape[:-1] == v.shape[:-1]:
+            return u.reshape(-1, u.shape[-1]).T @ v.reshape(-1, v.shape[-1])
         return self.torch.einsum("...i,...j->ij", u, v)

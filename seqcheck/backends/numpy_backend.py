@@ -47,7 +47,7 @@ def compile_numpy(spec: Spec, dtype=np.float64, *, gradients: bool = False,
     >>> # the seed 004 LSTM in float32; .source is the generated, readable module
     >>> from seqcheck import load_spec
     >>> fwd = compile_numpy(load_spec("lstm"), dtype=np.float32)
-    >>> [line.strip() for line in fwd.source.splitlines() if line.strip().startswith("h =")]
+    >>> [line.strip() for line in fwd.source.splitlines() if line.strip().startswith("h = _xp")]
     ['h = _xp.tanh(c) * o']
     """
     dt = np.dtype(dtype)

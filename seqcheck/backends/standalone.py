@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 
 from ..spec.model import Spec
+from . import namespaces
 from .codegen import module_source
 from .namespaces import NumpyNamespace, TorchNamespace
 
@@ -60,5 +61,7 @@ def standalone_source(spec: Spec, backend: str = "numpy", gradients: bool = True
     body = module_source(spec, derivation, spec.outputs if gradients else ())
     body = "\n".join(line for line in body.splitlines() if not line.startswith("#"))
     imports = "import numpy\n"
-    return (header + "\n" + imports + "\n\n" + inspect.getsource(cls) + "\n" + body.strip()
-            + "\n")
+    helpers = "\n\n".join(inspect.getsource(f) for f in (namespaces._shift,
+                                                        namespaces._add_shifted))
+    return (header + "\n" + imports + "\n\n" + helpers + "\n\n\n" + inspect.getsource(cls)
+            + "\n" + body.strip() + "\n")

@@ -48,7 +48,8 @@ def causal_states(spec: Spec, algorithm: str) -> tuple[str, ...]:
             raise DerivationError(
                 f"{algorithm} needs every recurrence to run forward in time, but spec "
                 f"{spec.name!r} has a backward-in-time chain: {', '.join(reads)} "
-                f"(so {', '.join(sweep.variables)} run t = T..1)\n"
+                f"(so {', '.join(sweep.variables)} "
+                f"{'runs' if len(sweep.variables) == 1 else 'run'} t = T..1)\n"
                 f"  {algorithm} is causal (seed 003): the gradient at step t may use only "
                 "steps 1..t, and this chain carries step t+1 back into step t\n"
                 "  hint: use the full BPTT of the compiled backward pass for this spec")

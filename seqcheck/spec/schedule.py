@@ -1,12 +1,13 @@
 """Evaluation order of a spec's equations over time: sweeps.
 
 A forward chain (``h[t-1]``) is evaluated in a loop t = 1..T, a backward chain
-(``h[t+1]``, seed 000 eq. 24) in a loop t = T..1, and a variable that mixes both
--- a bidirectional RNN's output ``y_t = g(U [h_fwd_t; h_bwd_t] + c)`` -- after
-both are complete. The schedule is a tuple of sweeps; each sweep is one loop
-over time in one direction, evaluating its variables in a same-step-consistent
-order. Variables on a cycle that uses both ``[t-1]`` and ``[t+1]`` would need a
-fixed point over the whole sequence and are rejected.
+(``h[t+1]``, seed 000 eq. 24) in a loop t = T..1, and a variable on no recurrence
+-- a bidirectional RNN's output ``y_t = g(U [h_fwd_t; h_bwd_t] + c)``, a softmax
+readout -- for every step at once, after what it reads is complete. The schedule
+is a tuple of sweeps: a loop over time in one direction, or one evaluation for every
+step, each evaluating its variables in a same-step-consistent order. Variables on a
+cycle that uses both ``[t-1]`` and ``[t+1]`` would need a fixed point over the whole
+sequence and are rejected.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ class Sweep:
     """One loop over time.
 
     Arguments:
-        direction: ``+1`` for t = 1..T, ``-1`` for t = T..1, ``0`` when no variable in it
-            depends on another step (it may then run in either order).
+        direction: ``+1`` for a loop t = 1..T, ``-1`` for a loop t = T..1, ``0`` for variables
+            on no recurrence, evaluated for every step at once (no loop).
         variables: the variables computed, in evaluation order within a step.
     """
 
@@ -99,18 +100,25 @@ def make_schedule(spec) -> Schedule:
     sweeps: list[tuple[int, list[str]]] = []
     for c in order:
         vs = comps[c]
+        d = direction[c]
         if sweeps:
             cur_dir, cur_vars = sweeps[-1]
-            # Directions this merge would require: the sweep's own, the component's,
-            # and one for every delayed edge from the sweep into the component.
-            need = {cur_dir, direction[c]} - {0}
-            for u, v, data in g.edges(data=True):
-                if v in vs and u in cur_vars and data["offset"]:
-                    need.add(1 if data["offset"] < 0 else -1)
-            if len(need) <= 1:
-                sweeps[-1] = (need.pop() if need else 0, cur_vars + vs)
+            if d == 0 and cur_dir == 0:
+                # Variables on no recurrence are evaluated for every step at once; any
+                # delayed reference among them reads a complete, earlier array.
+                sweeps[-1] = (0, cur_vars + vs)
                 continue
-        sweeps.append((direction[c], list(vs)))
+            if d != 0 and d == cur_dir:
+                # Joining a loop must keep every delayed edge into it causal for that loop.
+                ok = all(
+                    data["offset"] * d <= 0
+                    for u, v, data in g.edges(data=True)
+                    if v in vs and u in cur_vars
+                )
+                if ok:
+                    sweeps[-1] = (d, cur_vars + vs)
+                    continue
+        sweeps.append((d, list(vs)))
     return Schedule(
         tuple(Sweep(d, tuple(sorted(vs, key=position.get))) for d, vs in sweeps)
     )
