@@ -244,8 +244,18 @@ def _derivation_dict(spec, d) -> dict:
             "contributions": [{"to": c.to, "offset": c.offset, "kind": _role(spec, c.to),
                                **both(c.expr)} for c in e.contributions],
         })
+    from .derive.adjoint import state_jacobian
+    from .derive.rules import DerivationError
+
+    try:
+        jac = [{"of": a, "wrt": b, **both(m)} for (a, b), m in state_jacobian(spec).items()]
+        jac_note = None
+    except DerivationError as e:
+        jac, jac_note = [], str(e)
     return {
         "spec": spec.name,
+        "state_jacobian": jac,
+        "state_jacobian_note": jac_note,
         "notation": {"adj_v": "dL/dv_t", "d_v": "a named intermediate adjoint (delta)",
                      "dl_dv": "the loss term's own gradient at step t",
                      "v[t+1]": "v at the next step"},
@@ -299,6 +309,9 @@ def cmd_derive(args) -> int:
             lines += [rf"{t['latex_name']} &= {t['latex']}" for t in e["temps"]]
         lines += [rf"\frac{{\partial L}}{{\partial {MathPrinter._name(p['parameter'])}}} "
                   rf"&= \sum_t {p['latex']}" for p in d["parameter_gradients"]]
+        lines += [rf"\frac{{\partial {MathPrinter._name(j['of'])}_t}}"
+                  rf"{{\partial {MathPrinter._name(j['wrt'])}_{{t-1}}}} &= {j['latex']}"
+                  for j in d["state_jacobian"]]
         print(" \\\\\n".join(lines))
         print(r"\end{align*}")
         return 0
@@ -320,6 +333,11 @@ def cmd_derive(args) -> int:
     print("\nparameter gradients (summed over t and the batch):")
     for p in d["parameter_gradients"]:
         print(f"  ∂L/∂{p['parameter']} = Σ_t {p['text']}")
+    print("\nstate Jacobian ∂s_t/∂s_{t-1} (blocks not shown are zero):")
+    for j in d["state_jacobian"]:
+        print(f"  ∂{j['of']}_t/∂{j['wrt']}_{{t-1}} = {j['text']}")
+    if d["state_jacobian_note"]:
+        print(f"  not derived: {d['state_jacobian_note']}")
     return 0
 
 

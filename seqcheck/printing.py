@@ -131,6 +131,9 @@ class MathPrinter(LatexPrinter):
     def _print_Identity(self, expr):
         return "1" if expr.shape == (1, 1) else r"I"
 
+    def _print_DiagMatrix(self, expr):
+        return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
+
     @staticmethod
     def _name(base: str) -> str:
         if base.endswith("_tilde"):

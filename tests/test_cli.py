@@ -161,6 +161,9 @@ def test_derive_text_shows_the_bptt_recursion(capsys):
     # the constant error carousel: c's adjoint reaches back through f_{t+1} (seed 002)
     assert "  adj_c = dl_dc + adj_c[t+1] ⊙ f[t+1] + (1 - tanh(c)^∘2) ⊙ adj_h ⊙ o" in out
     assert "    ∂L/∂W_hi += d_i h[t-1]ᵀ" in out
+    assert "  ∂c_t/∂c_{t-1} = diag(f)" in out
+    code, out, _ = run(capsys, "derive", "birnn")
+    assert "  not derived: the state Jacobian needs every state read as [t-1] only" in out
 
 
 def test_derive_json_has_every_equation_and_parameter(capsys):

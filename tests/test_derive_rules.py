@@ -310,6 +310,19 @@ def test_jacobian_mode_is_the_vector_rule_column_by_column(case):
 
 @pytest.mark.parametrize("node", [v + s * OneMatrix(3, 1), MatMul(s, v)],
                          ids=["broadcast scalar", "scalar coefficient"])
-def test_jacobian_mode_refuses_scalar_children(node):
-    with pytest.raises(DerivationError, match="inside a state Jacobian"):
+def test_jacobian_mode_passes_no_columns_to_scalars(node):
+    # A leak rate alpha has no adjoint columns to receive: only the vector v does, scaled.
+    cols = MatrixSymbol("G", 3, 2)
+    kids = vjp(node, cols, jac=True)
+    assert [child for child, _ in kids] == [v]
+    want = cols if isinstance(node, sp.MatAdd) else s * cols
+    assert sp.simplify((kids[0][1] - want).as_explicit()) == sp.zeros(3, 2)
+
+
+@pytest.mark.parametrize("node", [v + sp.Trace(v.T * v) * OneMatrix(3, 1),
+                                  MatMul(sp.Trace(v.T * v), v)],
+                         ids=["broadcast inner product", "inner-product coefficient"])
+def test_jacobian_mode_refuses_scalars_made_of_vectors(node):
+    # <v, v> depends on v: dropping it would silently lose part of the Jacobian.
+    with pytest.raises(DerivationError, match="of vectors inside a state Jacobian"):
         vjp(node, MatrixSymbol("G", 3, 2), jac=True)

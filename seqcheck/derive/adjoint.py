@@ -28,7 +28,7 @@ from ..spec.model import Spec, ref_name
 from .rules import DerivationError, is_constant, vjp
 
 __all__ = ["Contribution", "EquationAdjoint", "Derivation", "derive", "adjoint_symbol",
-           "shift_time"]
+           "shift_time", "state_jacobian"]
 
 
 def adjoint_symbol(name: str, shape: tuple, offset: int = 0):
@@ -143,6 +143,16 @@ class _Walker:
         for child, cg in vjp(node, g, out):
             self.walk(child, cg)
 
+    def walk_jac(self, node, g, out=None) -> None:
+        """Like :meth:`walk` with several adjoint columns: only vectors (states) receive them."""
+        if is_constant(node) or not getattr(node, "is_Matrix", False) or node.shape[1] != 1:
+            return
+        if isinstance(node, sp.MatrixSymbol):
+            self.leaf(node, g)
+            return
+        for child, cg in vjp(node, g, out, jac=True):
+            self.walk_jac(child, cg)
+
     def scalar(self, node, g) -> None:
         """A scalar expression of symbols, traces and sums: SymPy's chain rule over its atoms."""
         atoms = [a for a in node.atoms(sp.Symbol, sp.Trace, EntrySum)
@@ -169,6 +179,7 @@ def _children(node):
 
 
 BlockMatrixType = sp.BlockMatrix
+DiagMatrixType = sp.DiagMatrix
 
 
 def _equation_adjoint(spec: Spec, target: str, expr, out) -> EquationAdjoint:
@@ -235,6 +246,68 @@ class Derivation:
         if not terms:
             return sp.Integer(0)
         return sp.Add(*terms) if not shape else sp.MatAdd(*terms)
+
+
+def state_jacobian(spec: Spec) -> dict[tuple[str, str], object]:
+    """The blocks of the state Jacobian ∂s_t/∂s_{t-1}, symbolically (seed 002's ∂c_t/∂c_{t-1}).
+
+    ``s`` stacks every state read as ``[t-1]``. Each block ``(a, b)`` is ∂a_t/∂b_{t-1}, a
+    matrix expression of shape (n_a, n_b) in terms of the step's values; a zero block is
+    left out. Derived in reverse mode with one adjoint column per entry of ``a_t`` (the
+    rule table with ``jac=True``).
+
+    >>> # the LSTM's cell path: ∂c_t/∂c_{t-1} = diag(f_t), the constant error carousel
+    >>> from seqcheck import load_spec
+    >>> state_jacobian(load_spec("lstm"))[("c", "c")]
+    DiagMatrix(f)
+    """
+    if any(spec.shape_of(v) == () for v in spec.variables):
+        raise DerivationError("the symbolic state Jacobian covers vector variables only; "
+                              "use seqcheck.derive.state_jacobians for the numbers")
+    states = [n for n, offs in spec.delayed_refs().items() if n in spec.states]
+    if any(offs != {-1} for n, offs in spec.delayed_refs().items() if n in states):
+        raise DerivationError("the state Jacobian needs every state read as [t-1] only")
+    order = [e.target for e in spec.equations]
+    blocks: dict[tuple[str, str], object] = {}
+    for a in states:
+        n = spec.shape_of(a)[0]
+        adj: dict[str, object] = {a: sp.Identity(n)}
+        for target in reversed(order[: order.index(a) + 1]):
+            if target not in adj:
+                continue
+            w = _Walker(target, f"d_{target}")
+            w.walk_jac(spec.equation(target).expr, adj.pop(target), out=spec.symbol(target))
+            for (name, off), g in w.acc.items():
+                if off == -1 and name in states:
+                    key = (a, name)
+                    blocks[key] = sp.MatAdd(blocks[key], g) if key in blocks else g
+                elif off == 0 and name in spec.variables:
+                    adj[name] = sp.MatAdd(adj[name], g) if name in adj else g
+    return {k: _simplify_block(v) for k, v in blocks.items()}
+
+
+def _transpose(e):
+    """Aᵀ built structurally: SymPy's own transpose evaluates (and asks about) every factor."""
+    if isinstance(e, sp.MatAdd):
+        return sp.MatAdd(*[_transpose(a) for a in e.args])
+    if isinstance(e, sp.MatMul):
+        args = [a if not getattr(a, "is_Matrix", False) else _transpose(a)
+                for a in reversed(e.args)]
+        scalars = [a for a in args if not getattr(a, "is_Matrix", False)]
+        mats = [a for a in args if getattr(a, "is_Matrix", False)]
+        mats = [a for a in mats if not isinstance(a, sp.Identity)] or mats
+        out = scalars + mats
+        return sp.MatMul(*out) if len(out) > 1 else out[0]
+    if isinstance(e, (DiagMatrixType, sp.Identity, sp.ZeroMatrix)):
+        return e
+    if isinstance(e, sp.Transpose):
+        return e.arg
+    return sp.Transpose(e)
+
+
+def _simplify_block(m):
+    """The block ∂a_t/∂b_{t-1} from the accumulated adjoint columns (its transpose)."""
+    return _transpose(m)
 
 
 def _inline(eq: EquationAdjoint, expr):

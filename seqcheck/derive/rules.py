@@ -43,7 +43,19 @@ def is_constant(e) -> bool:
 
 def _scale(g, y, jac: bool):
     """``ḡ ∘ y`` (one adjoint column) or ``diag(y) ḡ`` (several)."""
-    return DiagMatrix(y) * g if jac else sp.hadamard_product(g, y)
+    return _flat(DiagMatrix(y), g) if jac else sp.hadamard_product(g, y)
+
+
+def _flat(*factors):
+    """The product, flattened by hand and not evaluated: SymPy's canonicalization asks its
+    assumption system whether each DiagMatrix is invertible, which takes seconds."""
+    args = []
+    for f in factors:
+        args.extend(f.args if isinstance(f, MatMul) else (f,))
+    kept = [a for a in args if not isinstance(a, sp.Identity)]
+    if any(getattr(a, "is_Matrix", False) for a in kept):  # I is a unit unless it is alone
+        args = kept
+    return MatMul(*args) if len(args) > 1 else args[0]
 
 
 def _inner(g, p):
@@ -63,7 +75,10 @@ def _vjp_matadd(node: MatAdd, g, out, jac):
             rest = [f for f in term.args if not isinstance(f, OneMatrix)]
             if len(ones) == 1 and not any(getattr(f, "is_Matrix", False) for f in rest):
                 if jac:
-                    raise DerivationError("a broadcast scalar inside a state Jacobian")
+                    if sp.Mul(*rest).atoms(sp.Trace, EntrySum):
+                        raise DerivationError("a broadcast scalar of vectors inside a state "
+                                              "Jacobian")
+                    continue
                 kids.append((sp.Mul(*rest), EntrySum(g)))
                 continue
         kids.append((term, g))
@@ -88,10 +103,17 @@ def _vjp_matmul(node: MatMul, g, out, jac):
             continue
         left = [m.T for m in reversed(mats[:k])]
         right = [m.T for m in reversed(mats[k + 1:])]
-        kids.append((a, MatMul(coeff, *left, g, *right).doit()))
+        if jac:
+            kids.append((a, _flat(*([coeff] if coeff != 1 else []), *left, g, *right)))
+        else:
+            kids.append((a, MatMul(coeff, *left, g, *right).doit()))
     if not is_constant(coeff):
         if jac:
-            raise DerivationError("a scalar coefficient inside a state Jacobian")
+            # Only vectors receive adjoint columns; a coefficient made of scalars (a leak
+            # rate α) has none to pass on, but one made of vectors (⟨u, v⟩) would.
+            if coeff.atoms(sp.Trace, EntrySum):
+                raise DerivationError("a scalar coefficient of vectors inside a state Jacobian")
+            return kids
         product = MatMul(*mats).doit()
         if product.shape[1] != 1:
             raise DerivationError(f"a scalar coefficient of the matrix term {product}")
@@ -177,7 +199,7 @@ def _vjp_softmax(node: Softmax, g, out, jac):
     """y = softmax(v)  ⇒  v̄ = y ∘ ḡ − y ⟨y, ḡ⟩   (the Jacobian diag(y) − y yᵀ, applied to ḡ)."""
     y = out if out is not None else node
     if jac:
-        return [(node.arg, DiagMatrix(y) * g - y * (y.T * g))]
+        return [(node.arg, _flat(DiagMatrix(y), g) - _flat(y, y.T, g))]
     yg = sp.hadamard_product(y, g)
     return [(node.arg, yg - EntrySum(yg) * y)]
 
