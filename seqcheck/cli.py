@@ -35,6 +35,7 @@ examples:
   seqcheck derive lstm                   BPTT derived symbolically, per step
   seqcheck compile gru --backend torch   the generated forward/backward module
   seqcheck bench --quick                 speed, as ratios against torch.nn.LSTM
+  seqcheck verify torch.nn.GRUCell       does torch's GRU cell follow its documented equations?
 
 exit codes: 0 ok, 1 a check failed, 2 usage or input error
 """
@@ -351,6 +352,22 @@ def cmd_compile(args) -> int:
     return 0
 
 
+# -- verify -----------------------------------------------------------------------
+def cmd_verify(args) -> int:
+    import torch
+
+    from .checks.verify import verify
+
+    dtype = {"float32": torch.float32, "float64": torch.float64}[args.dtype]
+    result = verify(args.target, spec=args.spec, dtype=dtype, max_examples=args.max_examples,
+                    seed=args.seed, gradients=not args.no_gradients)
+    if args.json:
+        _dump(result.as_dict())
+    else:
+        print(result.format_text())
+    return 0 if result.ok else 1
+
+
 # -- bench ------------------------------------------------------------------------
 def cmd_bench(args) -> int:
     from . import bench
@@ -420,6 +437,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=("numpy", "torch"), default="numpy",
                    help="array library the module runs on (default numpy)")
     p.add_argument("--forward-only", action="store_true", help="leave out backward()")
+
+    p = add("verify", "hold an implementation to a spec on generated cases: outputs, states, "
+                      "gradients (exit 1 with a shrunk counterexample if it diverges)", cmd_verify)
+    p.add_argument("target", help="a torch.nn class or factory as module:attr or a dotted path, "
+                                  "e.g. torch.nn.LSTM or mypkg.cells:MyLSTMCell")
+    p.add_argument("--spec", help="a bundled spec name or .toml path (default: recognised from "
+                                  "the target's parameters)")
+    p.add_argument("--max-examples", type=int, default=100, help="cases to try (default 100)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the search; replays it")
+    p.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                   help="the target's dtype (default float32)")
+    p.add_argument("--no-gradients", action="store_true", help="compare outputs and states only")
+    p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("bench", "benchmarks, as ratios against baselines run in the same process", cmd_bench)
     p.add_argument("--quick", action="store_true",
