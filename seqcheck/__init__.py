@@ -1,13 +1,15 @@
 """seqcheck: executable, self-verifying specifications of recurrent neural networks.
 
 The pipeline, one stage per subpackage: ``spec`` (TOML -> Spec), ``graph``
-(Spec -> unfolded networkx graph), ``backends`` (Spec -> generated NumPy code),
-``checks`` (worked examples). ``import seqcheck`` loads neither torch nor onnx.
+(Spec -> unfolded networkx graph), ``derive`` (Spec -> adjoint equations),
+``backends`` (generated NumPy/torch code), ``checks`` (worked examples, verify).
+``import seqcheck`` loads neither torch nor onnx.
 """
 
 from ._version import __version__
 from .backends import Gradients, Trajectory, compile_numpy
 from .checks.example import ExampleReport, check_example, load_example
+from .checks.verify import VerifyResult, verify
 from .errors import (
     CheckFailed,
     CompileError,
@@ -33,6 +35,7 @@ __all__ = [
     "SpecError",
     "Trajectory",
     "UnfoldedGraph",
+    "VerifyResult",
     "__version__",
     "check_example",
     "compile_numpy",
@@ -40,4 +43,5 @@ __all__ = [
     "load_spec",
     "loads_spec",
     "unfold",
+    "verify",
 ]
