@@ -32,6 +32,7 @@ layer torch itself ignores it). torch is imported only inside functions.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -96,7 +97,7 @@ _SUPPORTED = ("supported: torch.nn.RNNCell, LSTMCell, GRUCell, single-layer unid
 
 
 @dataclass(frozen=True)
-class Layout:
+class Layout(ABC):
     """How modules built by ``factory`` map onto spec ``family.spec_name``.
 
     See the module docstring for what each kind of layout observes.
@@ -122,9 +123,9 @@ class Layout:
         return self.family.states
 
     @property
+    @abstractmethod
     def outputs(self) -> tuple[str, ...]:
         """Spec variables ``run`` returns at every step."""
-        raise NotImplementedError
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -253,6 +254,7 @@ class Layout:
                 out[name] = block.copy()
         return out
 
+    @abstractmethod
     def run(self, module, x, initial: dict) -> tuple[dict, dict]:
         """Run the module over a time-major sequence, differentiably.
 
@@ -264,7 +266,6 @@ class Layout:
             ``(per_step, final)``: ``{v: (T, B, H)}`` for every v in :attr:`outputs` and
             ``{state: (B, H)}`` for every state, as torch autograd tensors.
         """
-        raise NotImplementedError
 
     def _check_run_args(self, module, x, initial) -> tuple[int, int, int]:
         if set(initial) != set(self.states):
