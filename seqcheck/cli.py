@@ -36,6 +36,7 @@ examples:
   seqcheck compile gru --backend torch   the generated forward/backward module
   seqcheck bench --quick                 speed, as ratios against torch.nn.LSTM
   seqcheck verify torch.nn.GRUCell       does torch's GRU cell follow its documented equations?
+  seqcheck identify mypkg.cells:MyCell   which gate order / GRU variant does a cell follow?
 
 exit codes: 0 ok, 1 a check failed, 2 usage or input error
 """
@@ -368,6 +369,17 @@ def cmd_verify(args) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_identify(args) -> int:
+    from .checks.identify import identify
+
+    result = identify(args.target, max_examples=args.max_examples, seed=args.seed)
+    if args.json:
+        _dump(result.as_dict())
+    else:
+        print(result.format_text())
+    return 0 if result.matches else 1
+
+
 # -- bench ------------------------------------------------------------------------
 def cmd_bench(args) -> int:
     from . import bench
@@ -449,6 +461,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32",
                    help="the target's dtype (default float32)")
     p.add_argument("--no-gradients", action="store_true", help="compare outputs and states only")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add("identify", "which spec variant and gate order does a target follow? (gate "
+                        "orders, GRU reset placement and interpolation)", cmd_identify)
+    p.add_argument("target", help="a torch.nn class or factory, as for verify")
+    p.add_argument("--max-examples", type=int, default=10, help="cases per candidate (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the search")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("bench", "benchmarks, as ratios against baselines run in the same process", cmd_bench)

@@ -451,7 +451,8 @@ def _layout_name(layout) -> str:
 
 
 def verify(target, spec=None, layout=None, *, dtype=None, max_examples: int = 100,
-           seed: int = 0, gradients: bool = True) -> VerifyResult:
+           seed: int = 0, gradients: bool = True, shrink: bool = True,
+           explain: bool = True) -> VerifyResult:
     """Search for a case on which ``target`` and ``spec`` disagree.
 
     Arguments:
@@ -464,6 +465,8 @@ def verify(target, spec=None, layout=None, *, dtype=None, max_examples: int = 10
         dtype: the target's dtype (``torch.float32`` default, or ``torch.float64``).
         max_examples: cases to try; seed: makes the search reproducible.
         gradients: also compare gradients (of a random projection of all outputs).
+        shrink, explain: shrink the counterexample, and look for the change of the spec
+            that explains it (both on by default).
     Returns:
         A :class:`VerifyResult` (``bool(result)`` is ``result.ok``).
 
@@ -521,7 +524,8 @@ def verify(target, spec=None, layout=None, *, dtype=None, max_examples: int = 10
                 strategy, diverges,
                 settings=settings(max_examples=max_examples, database=None, deadline=None,
                                   suppress_health_check=list(HealthCheck),
-                                  phases=[Phase.generate, Phase.shrink]),
+                                  phases=[Phase.generate, Phase.shrink] if shrink
+                                  else [Phase.generate]),
                 random=random.Random(seed),
             )
         except hypothesis.errors.NoSuchExample:
@@ -531,6 +535,6 @@ def verify(target, spec=None, layout=None, *, dtype=None, max_examples: int = 10
             return VerifyResult(True, str(name), spec.name, _layout_name(layout), max_examples,
                                 seed, str(dtype).replace("torch.", ""), gradients)
         final = checker.check(found)
-        explanation = _explain(checker, found)
+        explanation = _explain(checker, found) if explain else None
     return VerifyResult(False, str(name), spec.name, _layout_name(layout), max_examples, seed,
                         str(dtype).replace("torch.", ""), gradients, found, final, explanation)
