@@ -60,11 +60,15 @@ def test_every_benchmark_is_present(rows):
     (lin,) = [r for r in rows if "baseline_T" in r["params"]]
     assert (lin["params"]["T"], lin["params"]["baseline_T"]) == (6, 2)
     assert lin["params"]["memory_ratio"] > 0
+    # quick mode: verify's check of one case against gradcheck's fast mode only
+    (ver,) = [r for r in rows if r["name"].startswith("verify one case")]
+    assert ver["baseline"] == "torch.autograd.gradcheck (fast mode), same case"
+    assert ver["params"] == {"D": 16, "H": 16, "T": 10, "B": 1}
 
 
 def test_quick_defaults_and_skipping_the_naive_baseline():
     out = bench.run(quick=True, repeats=1, sizes=TINY, naive=False, dtypes=("float64",),
-                    linear_steps=())
+                    linear_steps=(), verify_case=False)
     assert [r["params"]["dtype"] for r in out] == ["float64", "float64"]
     assert not any(r["name"].startswith("derive") for r in out)
     with pytest.raises(ValueError, match="repeats"):
