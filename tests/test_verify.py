@@ -149,3 +149,20 @@ def test_cli_verify_json_and_exit_codes(capsys):
     assert code == 0 and out["ok"] is True and out["counterexample"] is None
     code = main(["verify", "torch.nn.NoSuchCell"])
     assert code == 2
+
+
+class InterruptedLSTMCell(LSTMCellByHand):
+    """A cell whose run is interrupted (Ctrl-C) in the middle of a check."""
+
+    def forward(self, x, state):
+        torch.manual_seed(123)  # disturbs the global RNG before the interrupt
+        torch.set_default_dtype(torch.float64)
+        raise KeyboardInterrupt
+
+
+def test_state_is_restored_when_a_check_is_interrupted():
+    rng, dtype = torch.get_rng_state(), torch.get_default_dtype()
+    with pytest.raises(KeyboardInterrupt):
+        verify(lambda d, h: InterruptedLSTMCell(d, h), spec="lstm", max_examples=5)
+    assert torch.equal(torch.get_rng_state(), rng)
+    assert torch.get_default_dtype() == dtype
