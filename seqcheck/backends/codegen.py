@@ -308,7 +308,7 @@ def _backward(spec: Spec, derivation, seeded: tuple[str, ...], p: ArrayPrinter, 
             _bind_whole(spec, refs, w)
             for eq, c in deferred:
                 p.where = f"the adjoint of equation {eq.target!r} of spec {spec.name!r}"
-                _emit_whole(spec, c, p, w, "    ")
+                _emit(spec, c, p, w, "    ", set(), sweep_of, eq.target, whole=True)
     # initial values: gradients w.r.t. the states' initial values, and through them
     for ieq in derivation.inits:
         state = ieq.target[: -len("_init")]
@@ -362,38 +362,45 @@ def _adjoints(spec, eqs, seeded, nonlocal_to, sweep_of, p, w, indent, whole, ski
         for c in eq.contributions:
             if id(c) in skip:
                 continue
-            if whole:
-                _emit_whole(spec, c, p, w, indent, local=local, sweep_of=sweep_of, source=v)
-            else:
-                _emit_contribution(spec, c, p, w, local, sweep_of, v, shifted)
+            _emit(spec, c, p, w, indent, local, sweep_of, v, whole=whole, shifted=shifted)
 
 
-def _emit_whole(spec, c, p, w, indent, local=None, sweep_of=None, source=None) -> None:
-    """A contribution evaluated for every step at once (names bound to whole sequences)."""
-    expr = c.expr
+def _emit(spec: Spec, c, p: ArrayPrinter, w, indent: str, local: set, sweep_of: dict,
+          source: str, *, whole: bool, shifted: dict | None = None) -> None:
+    """One contribution ``c`` of equation ``source``, to its accumulator.
+
+    Inside a time loop (``whole=False``) per-step accumulators are indexed ``[_t]`` and
+    contributions to other steps are collected in ``shifted`` (one accumulation per target
+    and offset, emitted after the step); for every step at once (``whole=True``, names
+    bound to whole sequences) they are added with ``_xp.add_shifted``.
+    """
     if c.to in spec.params:
-        w(f"{indent}g_{c.to} += {p.batch_sum(expr)}")
+        w(f"{indent}g_{c.to} += {p.batch_sum(c.expr)}")
         return
-    text = p._print(expr)
+    text = p._print(c.expr)
+    at = "" if whole else "[_t]"
     if c.to in spec.inputs:
-        d = spec.inputs[c.to]
-        if d.static:
-            w(f"{indent}g_{c.to} += ({text}).sum(0)")
-        elif c.offset == 0:
-            w(f"{indent}g_{c.to} += {text}")
-        else:
-            w(f"{indent}_xp.add_shifted(g_{c.to}, {text}, {c.offset}, g_{c.to}_init)")
-        return
-    if c.offset == 0 and sweep_of[c.to] == sweep_of[source]:
+        acc = f"g_{c.to}"
+        if spec.inputs[c.to].static:  # (B, n): summed over the steps
+            w(f"{indent}{acc} += {f'({text}).sum(0)' if whole else text}")
+            return
+    elif c.offset == 0 and sweep_of[c.to] == sweep_of[source]:
         if c.to in local:
             w(f"{indent}gl_{c.to} = gl_{c.to} + {text}")
         else:
             w(f"{indent}gl_{c.to} = {text}")
             local.add(c.to)
-    elif c.offset == 0:
-        w(f"{indent}gacc_{c.to} += {text}")
+        return
     else:
-        w(f"{indent}_xp.add_shifted(gacc_{c.to}, {text}, {c.offset}, gacc_{c.to}_init)")
+        acc = f"gacc_{c.to}"
+    if c.offset == 0:
+        w(f"{indent}{acc}{at} += {text}")
+    elif whole:
+        w(f"{indent}_xp.add_shifted({acc}, {text}, {c.offset}, {acc}_init)")
+    elif shifted is None:
+        _emit_shifted(w, acc, c.offset, text)
+    else:
+        shifted.setdefault((acc, c.offset), []).append(text)
 
 
 def _parse_label(label: str) -> tuple[str, int]:
@@ -401,44 +408,6 @@ def _parse_label(label: str) -> tuple[str, int]:
         base, off = label[:-1].split("[t")
         return base, int(off)
     return label, 0
-
-
-def _emit_contribution(spec: Spec, c, p: ArrayPrinter, w, local: set, sweep_of: dict,
-                       source: str, shifted: dict | None = None) -> None:
-    """One contribution inside a time loop; those to other steps are collected in
-    ``shifted`` (one accumulation per target and offset, emitted after the step)."""
-    expr = c.expr
-    if c.to in spec.params:
-        w(f"        g_{c.to} += {p.batch_sum(expr)}")
-        return
-    text = p._print(expr)
-    if c.to in spec.inputs:
-        d = spec.inputs[c.to]
-        if d.static:
-            w(f"        g_{c.to} += {text}")
-        elif c.offset == 0:
-            w(f"        g_{c.to}[_t] += {text}")
-        else:
-            _collect(shifted, w, f"g_{c.to}", c.offset, text)
-        return
-    # a variable
-    if c.offset == 0 and sweep_of[c.to] == sweep_of[source]:
-        if c.to in local:
-            w(f"        gl_{c.to} = gl_{c.to} + {text}")
-        else:
-            w(f"        gl_{c.to} = {text}")
-            local.add(c.to)
-    elif c.offset == 0:
-        w(f"        gacc_{c.to}[_t] += {text}")
-    else:
-        _collect(shifted, w, f"gacc_{c.to}", c.offset, text)
-
-
-def _collect(shifted, w, acc: str, off: int, text: str) -> None:
-    if shifted is None:
-        _emit_shifted(w, acc, off, text)
-    else:
-        shifted.setdefault((acc, off), []).append(text)
 
 
 def _emit_shifted(w, acc: str, off: int, text: str) -> None:
