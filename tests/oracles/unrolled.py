@@ -168,7 +168,8 @@ class Unrolled:
             if self.spec.inputs[name].static:
                 return self.inputs[name][b]
             if not 1 <= t <= self.steps:
-                raise NotImplementedError(f"a delayed input {name} (none in the catalogue)")
+                raise ValueError(f"the unrolled oracle does not model a delayed input ({name}); "
+                                 "no catalogue spec has one")
             return self.inputs[name][t - 1][b]
         if not 1 <= t <= self.steps:
             return self.initial[name][b]
