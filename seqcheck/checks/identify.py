@@ -16,7 +16,7 @@ import itertools
 from dataclasses import dataclass, replace
 
 from ..errors import SeqcheckError
-from ..spec import Spec, load_spec, loads_spec
+from ..spec import Spec, load_spec, variant
 from .verify import resolve_target, verify
 
 __all__ = ["Candidate", "Identification", "identify", "VARIANTS"]
@@ -87,11 +87,7 @@ class Identification:
 
 
 def _variant_spec(base: Spec, overrides: dict) -> Spec:
-    if not overrides:
-        return base
-    body = "\n".join(f'{t} = "{x}"' for t, x in overrides.items())
-    return loads_spec(f'name = "{base.name}_variant"\nextends = "{base.path}"\n\n'
-                      f"[equations]\n{body}\n", file="<variant>")
+    return variant(base, equations=overrides) if overrides else base
 
 
 def identify(target, *, max_examples: int = 10, seed: int = 0, dtype=None) -> Identification:
@@ -116,7 +112,7 @@ def identify(target, *, max_examples: int = 10, seed: int = 0, dtype=None) -> Id
     base = load_spec(family.spec_name)
     gates = GATE_NAMES[family.spec_name]
     results = []
-    for variant, overrides in VARIANTS.get(family.spec_name, (("the spec as written", {}),)):
+    for described, overrides in VARIANTS.get(family.spec_name, (("the spec as written", {}),)):
         spec = _variant_spec(base, overrides)
         for perm in itertools.permutations(range(family.blocks)):
             stacks = tuple((stem, tuple(names[k] for k in perm)) for stem, names in family.stacks)
@@ -128,7 +124,7 @@ def identify(target, *, max_examples: int = 10, seed: int = 0, dtype=None) -> Id
                 continue
             order = tuple(gates[perm.index(k)] for k in range(family.blocks))
             ratio = 0.0 if r.ok else r.check.ratio
-            results.append(Candidate(family.spec_name, variant, order, r.ok, ratio))
+            results.append(Candidate(family.spec_name, described, order, r.ok, ratio))
     results.sort(key=lambda c: (not c.ok, c.ratio))
     name = target if isinstance(target, str) else getattr(obj, "__qualname__", type(obj).__name__)
     return Identification(str(name), tuple(results))

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import SeqcheckError
-from ..spec import Spec, load_spec, loads_spec
+from ..spec import Spec, load_spec, variant
 
 __all__ = ["Divergence", "CaseCheck", "VerifyResult", "verify", "resolve_target", "tolerance",
            "DECISIVE"]
@@ -434,11 +434,8 @@ def _explain(checker: _Checker, case) -> str | None:
         if key in seen:
             continue
         seen.add(key)
-        body = "\n".join(f'{t} = "{x}"' for t, x in texts.items())
-        variant = (f'name = "{spec.name}_variant"\nextends = "{spec.path}"\n\n'
-                   f"[equations]\n{body}\n")
         try:
-            mutated = loads_spec(variant, file="<variant>")
+            mutated = variant(spec, equations=texts)
         except SeqcheckError:
             continue
         if checker.check(case, mutated).ok:

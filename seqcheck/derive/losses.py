@@ -17,10 +17,8 @@ L = Σ_t ℓ_t is the backward pass with the seed 1 on ``loss`` at every step.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from ..errors import SeqcheckError
-from ..spec import Spec, loads_spec
+from ..spec import Spec, variant
 
 __all__ = ["LOSSES", "with_loss"]
 
@@ -59,15 +57,10 @@ def with_loss(spec: Spec, kind: str, on: str, target: str = "d") -> Spec:
         raise SeqcheckError(f"a {kind} loss compares vectors; {on!r} has shape {shape}")
     if target in spec.inputs or target in spec.variables or target in spec.params:
         raise SeqcheckError(f"the target name {target!r} is taken in spec {spec.name!r}")
-    expr = LOSSES[kind].format(on=on, target=target)
-    outputs = ", ".join(f'"{o}"' for o in (*spec.outputs, "loss"))
-    base = Path(spec.path).resolve().as_posix()
-    text = (
-        f'name = "{spec.name}_{kind}"\n'
-        f'title = "{spec.title or spec.name}, with the {kind} loss on {on}"\n'
-        f'extends = "{base}"\n'
-        f"outputs = [{outputs}]\n\n"
-        f"[inputs]\n{target} = {{ shape = [\"{shape[0]}\"], doc = \"target for {on}\" }}\n\n"
-        f'[equations]\nloss = "{expr}"\n'
+    return variant(
+        spec, name=f"{spec.name}_{kind}",
+        title=f"{spec.title or spec.name}, with the {kind} loss on {on}",
+        equations={"loss": LOSSES[kind].format(on=on, target=target)},
+        inputs={target: ((shape[0],), f"target for {on}")},
+        outputs=(*spec.outputs, "loss"),
     )
-    return loads_spec(text, file=f"<{kind} loss on {spec.name}.{on}>")

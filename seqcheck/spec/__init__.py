@@ -1,7 +1,7 @@
 """Stage 1: TOML spec text -> validated, immutable :class:`Spec`."""
 
 from .grammar import Typed
-from .load import load_spec, loads_spec
+from .load import load_spec, loads_spec, variant
 from .model import Declaration, Dim, Equation, Source, Spec
 from .schedule import Schedule, Sweep, make_schedule
 
@@ -17,4 +17,5 @@ __all__ = [
     "load_spec",
     "loads_spec",
     "make_schedule",
+    "variant",
 ]

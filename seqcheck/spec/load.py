@@ -36,7 +36,7 @@ from .locate import TomlIndex, read_toml
 from .model import Declaration, Dim, Equation, Source, Spec, make_symbol
 from .schedule import ScheduleError, make_schedule
 
-__all__ = ["load_spec", "loads_spec", "parse_in_spec"]
+__all__ = ["load_spec", "loads_spec", "parse_in_spec", "variant"]
 
 _TOP_KEYS = {
     "name": "catalogue name",
@@ -796,3 +796,43 @@ def parse_in_spec(spec: Spec, text: str) -> Typed:
 
 def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def variant(spec: Spec, *, name: str | None = None, title: str | None = None,
+            equations: dict | None = None, inputs: dict | None = None,
+            outputs: tuple[str, ...] | None = None) -> Spec:
+    """A variant of ``spec`` (``extends``): equations replaced or added, inputs added.
+
+    Arguments:
+        spec: a spec loaded from a file (the variant extends that file).
+        name, title: of the variant (default ``<name>_variant``, the base's title).
+        equations: ``{target: expression}`` to replace or add.
+        inputs: ``{name: (shape entries as strings, doc)}`` to add.
+        outputs: the variant's outputs (default the base's).
+    Returns:
+        The validated variant; an invalid one raises :class:`SpecError`.
+
+    >>> # the GRU with its reset applied before the recurrent product (Cho et al. 2014)
+    >>> cho = "tanh(W_in @ x + b_in + W_hn @ (r * h[t-1]) + b_hn)"
+    >>> v = variant(load_spec("gru"), equations={"n": cho})
+    >>> v.equation("n").text
+    'tanh(W_in @ x + b_in + W_hn @ (r * h[t-1]) + b_hn)'
+    """
+    if spec.path is None:
+        raise SpecError(Diagnostic("no-file", f"spec {spec.name!r} has no file to extend",
+                                   hint="load it from a file to derive a variant"))
+    lines = [f"name = {_quote(name or spec.name + '_variant')}"]
+    if title or spec.title:
+        lines.append(f"title = {_quote(title or spec.title)}")
+    lines.append(f"extends = {_quote(Path(spec.path).resolve().as_posix())}")
+    if outputs is not None:
+        lines.append("outputs = [" + ", ".join(_quote(o) for o in outputs) + "]")
+    if inputs:
+        lines.append("\n[inputs]")
+        for n, (shape, doc) in inputs.items():
+            entries = ", ".join(_quote(str(d)) for d in shape)
+            lines.append(f"{n} = {{ shape = [{entries}], doc = {_quote(doc)} }}")
+    if equations:
+        lines.append("\n[equations]")
+        lines += [f"{t} = {_quote(x)}" for t, x in equations.items()]
+    return loads_spec("\n".join(lines) + "\n", file=f"<variant of {spec.name}>")
