@@ -14,6 +14,8 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
+from .spec.functions import clip
+
 __all__ = ["TextPrinter", "MathPrinter", "text", "latex"]
 
 _REF = re.compile(r"^(?P<base>.*?)(?:\[t(?P<off>[+-]\d+)\])?$")
@@ -70,7 +72,10 @@ class TextPrinter(StrPrinter):
             body = lam.expr
             if isinstance(body, sp.Function) and body.args == (d,):
                 return f"{type(body).__name__}({self._print(expr.expr)})"
-            return self._print(body.xreplace({d: sp.Symbol(f"({self._print(expr.expr)})")}))
+            if isinstance(body, clip) and body.args[0] == d:  # clip(v, c): v and its bound
+                return f"clip({self._print(expr.expr)}, {self._print(body.args[1])})"
+            out = self._print(body.xreplace({d: sp.Symbol(f"({self._print(expr.expr)})")}))
+            return f"({out})" if isinstance(body, sp.Add) else out
         return f"{lam}({self._print(expr.expr)})"
 
     def _print_Transpose(self, expr):
@@ -121,6 +126,7 @@ class MathPrinter(LatexPrinter):
 
     def __init__(self, settings=None):
         super().__init__({"mat_symbol_style": "plain", **(settings or {})})
+        self._verbatim: dict[str, str] = {}  # stand-ins for a lambda's argument, as printed
 
     def _print_MatAdd(self, expr):
         return _signed_terms(self, expr)
@@ -162,6 +168,8 @@ class MathPrinter(LatexPrinter):
         return self._symbol(expr.name)
 
     def _print_Symbol(self, expr, style="plain"):
+        if expr.name in self._verbatim:
+            return self._verbatim[expr.name]
         if expr.is_integer and expr.is_positive:  # a dim
             return self._name(expr.name)
         return self._symbol(expr.name)
@@ -177,7 +185,16 @@ class MathPrinter(LatexPrinter):
                 fn = {"sigmoid": r"\sigma", "tanh": r"\tanh", "exp": r"\exp",
                       "log": r"\log"}.get(name, rf"\operatorname{{{name}}}")
                 return rf"{fn}\left({arg}\right)"
-            return self._print(body.xreplace({d: sp.Symbol(f"({arg})")}))
+            if isinstance(body, clip) and body.args[0] == d:  # clip(v, c): v and its bound
+                bound = self._print(body.args[1])
+                return rf"\operatorname{{clip}}\left({arg}, {bound}\right)"
+            # Any other body (clip's derivative H(c - |a|)): the argument, printed once,
+            # stands in for the lambda's variable; a symbol named after it would be
+            # split at its underscores.
+            stand_in = f"_arg{len(self._verbatim)}"
+            self._verbatim[stand_in] = rf"\left({arg}\right)"
+            out = self._print(body.xreplace({d: sp.Symbol(stand_in)}))
+            return rf"\left({out}\right)" if isinstance(body, sp.Add) else out
         return super()._print_ElementwiseApplyFunction(expr)
 
     def _print_HadamardProduct(self, expr):

@@ -73,8 +73,12 @@ class NumpyNamespace:
         return numpy.maximum(x, 0)
 
     def step(self, x):
-        """Heaviside step with H(0) = 0: the derivative of relu."""
+        """Heaviside step with H(0) = 0: the derivative of relu (and of clip)."""
         return (x > 0).astype(self.dtype)
+
+    def clip(self, x, c):
+        """``x`` limited to [-c, c] (the spec function ``clip``)."""
+        return numpy.clip(x, -c, c)
 
     def softmax(self, x):
         z = x - numpy.max(x, axis=-1, keepdims=True)
@@ -162,6 +166,9 @@ class TorchNamespace:
 
     def step(self, x):
         return (x > 0).to(self.dtype)
+
+    def clip(self, x, c):
+        return self.torch.clamp(x, -c, c)
 
     def softmax(self, x):
         return self.torch.softmax(x, dim=-1)

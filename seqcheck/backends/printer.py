@@ -24,7 +24,7 @@ from sympy.matrices.expressions.slice import MatrixSlice
 from sympy.printing.numpy import NumPyPrinter
 
 from ..errors import CompileError
-from ..spec.functions import EntrySum, LogSoftmax, Softmax, relu, sigmoid
+from ..spec.functions import EntrySum, LogSoftmax, Softmax, clip, relu, sigmoid
 
 __all__ = ["ArrayPrinter", "HANDLED", "ident", "split_ref", "is_atomic"]
 
@@ -228,8 +228,11 @@ class ArrayPrinter(NumPyPrinter):
     def _print_relu(self, expr):
         return f"_xp.relu({self._print(expr.args[0])})"
 
-    def _print_Heaviside(self, expr):  # relu' (with H(0) = 0)
+    def _print_Heaviside(self, expr):  # relu' and clip' (with H(0) = 0)
         return f"_xp.step({self._print(expr.args[0])})"
+
+    def _print_clip(self, expr):
+        return f"_xp.clip({self._print(expr.args[0])}, {self._print(expr.args[1])})"
 
     def _print_Softmax(self, expr):
         return f"_xp.softmax({self._print(expr.arg)})"
@@ -374,7 +377,7 @@ class ArrayPrinter(NumPyPrinter):
 # The op table must cover every class the grammar produces (checked at import).
 _MISSING = [c.__name__ for c in HANDLED if f"_print_{c.__name__}" not in vars(ArrayPrinter)
             and c.__name__ not in ("MatrixSymbol",)]
-_MISSING += [f.__name__ for f in (sigmoid, relu, EntrySum)
+_MISSING += [f.__name__ for f in (sigmoid, relu, clip, EntrySum)
              if f"_print_{f.__name__}" not in vars(ArrayPrinter)]
 if "_print_MatrixSymbol" not in vars(ArrayPrinter):  # pragma: no cover
     _MISSING.append("MatrixSymbol")

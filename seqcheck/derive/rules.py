@@ -146,7 +146,11 @@ def _vjp_hadamard_power(node: HadamardPower, g, out, jac):
 
 # -- element-wise functions -----------------------------------------------------------
 def _vjp_elementwise(node: ElementwiseApplyFunction, g, out, jac):
-    """y = f.(a)  ⇒  ā = ḡ ∘ f'.(a); with the output y: σ' = y∘(1−y), tanh' = 1−y∘y, exp' = y."""
+    """y = f.(a)  ⇒  ā = ḡ ∘ f'.(a); with the output y: σ' = y∘(1−y), tanh' = 1−y∘y, exp' = y.
+
+    y = f.(a; c) with a scalar c in the body (clip(a, c))  ⇒  also c̄ = Σ ḡ ∘ ∂f/∂c.(a).
+    With several adjoint columns (jac) a scalar receives none, as in the product rule.
+    """
     lam = node.function
     if not isinstance(lam, sp.Lambda):
         d = sp.Dummy("d")
@@ -168,7 +172,12 @@ def _vjp_elementwise(node: ElementwiseApplyFunction, g, out, jac):
             deriv = dbody * OneMatrix(n, a.shape[1])
         else:
             deriv = ElementwiseApplyFunction(sp.Lambda(d, dbody), a)
-    return [(a, _scale(g, deriv, jac))]
+    kids = [(a, _scale(g, deriv, jac))]
+    for s in sorted(body.free_symbols - {d}, key=str):
+        if not jac and not is_constant(s):
+            partial = ElementwiseApplyFunction(sp.Lambda(d, body.diff(s)), a)
+            kids.append((s, EntrySum(sp.hadamard_product(g, partial))))
+    return kids
 
 
 # -- structure --------------------------------------------------------------------------

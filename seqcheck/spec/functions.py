@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
-__all__ = ["sigmoid", "relu", "Softmax", "LogSoftmax", "EntrySum", "FunctionInfo", "FUNCTIONS"]
+__all__ = ["sigmoid", "relu", "clip", "Softmax", "LogSoftmax", "EntrySum", "FunctionInfo",
+           "FUNCTIONS"]
 
 
 class sigmoid(sp.Function):  # noqa: N801 - SymPy function classes are lower case
@@ -62,6 +63,41 @@ class relu(sp.Function):  # noqa: N801
     def _latex(self, printer, exp=None):
         arg = printer._print(self.args[0])
         base = rf"\operatorname{{relu}}\left({arg}\right)"
+        return base if exp is None else rf"{base}^{{{exp}}}"
+
+
+class clip(sp.Function):  # noqa: N801
+    """x limited to [-c, c], min(max(x, -c), c): ONNX's ``clip`` attribute of its RNN, LSTM
+    and GRU operators, applied to the pre-activation of every gate.
+
+    The derivatives are taken strictly inside and outside the band (on its edges |x| = c
+    the function has none; these values are the ones torch.clamp's autograd gives for x):
+
+        ∂clip/∂x = 1 where |x| < c, else 0;    ∂clip/∂c = sign(x) where |x| > c, else 0.
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, c):
+        if x.is_Number and c.is_Number:
+            return sp.Min(sp.Max(x, -c), c)
+        return None
+
+    def fdiff(self, argindex=1):
+        x, c = self.args
+        if argindex == 1:
+            return sp.Heaviside(c - sp.Abs(x), 0)
+        if argindex == 2:
+            return sp.Heaviside(x - c, 0) - sp.Heaviside(-x - c, 0)
+        raise sp.ArgumentIndexError(self, argindex)
+
+    def _eval_rewrite_as_Max(self, x, c, **kwargs):
+        return sp.Min(sp.Max(x, -c), c)
+
+    def _latex(self, printer, exp=None):
+        x, c = (printer._print(a) for a in self.args)
+        base = rf"\operatorname{{clip}}\left({x}, {c}\right)"
         return base if exp is None else rf"{base}^{{{exp}}}"
 
 
@@ -153,7 +189,8 @@ class FunctionInfo:
 
     Arguments:
         name: the name written in a spec.
-        kind: ``"elementwise"`` (applies entry by entry), ``"vector"`` (vector -> vector),
+        kind: ``"elementwise"`` (applies entry by entry), ``"bounded"`` (entry by entry,
+            with a scalar bound as its second argument), ``"vector"`` (vector -> vector),
             ``"reduce"`` (vector -> scalar),
             ``"identity"`` (returns its argument) or ``"concat"`` (stacks vectors).
         sympy: the SymPy function (elementwise) or matrix-expression class (vector).
@@ -172,6 +209,9 @@ FUNCTIONS: dict[str, FunctionInfo] = {
         FunctionInfo("sigmoid", "elementwise", sigmoid, "logistic 1/(1+exp(-x)), element-wise"),
         FunctionInfo("tanh", "elementwise", sp.tanh, "hyperbolic tangent, element-wise"),
         FunctionInfo("relu", "elementwise", relu, "max(0, x), element-wise"),
+        FunctionInfo("clip", "bounded", clip,
+                     "clip(v, c): v limited to [-c, c], element-wise (c > 0: a number or a "
+                     "scalar parameter)"),
         FunctionInfo("exp", "elementwise", sp.exp, "exponential, element-wise"),
         FunctionInfo("log", "elementwise", sp.log, "natural logarithm, element-wise"),
         FunctionInfo("sqrt", "elementwise", sp.sqrt, "square root, element-wise"),

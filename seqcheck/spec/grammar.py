@@ -619,6 +619,8 @@ class _Typer:
             if len(blocks) == 1:
                 return Typed(blocks[0][0], (total,))
             return Typed(BlockMatrix(blocks), (total,))
+        if info.kind == "bounded":
+            return self.bounded(node, info, args)
         if len(args) != 1:
             self.fail(
                 node,
@@ -650,6 +652,26 @@ class _Typer:
         if v.is_scalar:
             return Typed(info.sympy(v.expr), ())
         return Typed(ElementwiseApplyFunction(info.sympy, v.expr), v.shape)
+
+    def bounded(self, node: ast.Call, info, args: list[Typed]) -> Typed:
+        """``clip(v, c)``: element-wise in v; c a positive number or a scalar's name."""
+        name = info.name
+        if len(args) != 2:
+            self.fail(node, "arity", f"{name}() takes exactly two arguments, got {len(args)}",
+                      hint=f"write {name}(v, 0.5) for v limited to [-0.5, 0.5]")
+        (v, c), bound = args, node.args[1]
+        number = isinstance(bound, ast.Constant) and bool(c.expr.is_positive)
+        if not (number or (isinstance(bound, ast.Name) and c.is_scalar)):
+            self.fail(bound, "forbidden-construct",
+                      f"the bound of {name}() must be a positive number or the name of a "
+                      f"scalar parameter, not '{self.seg(bound)}'",
+                      hint=f"write {name}(v, 0.5), or {name}(v, c) with c = {{ shape = [] }} "
+                           "under [params]")
+        if v.is_scalar:
+            return Typed(info.sympy(v.expr, c.expr), ())
+        d = sp.Dummy("d")
+        return Typed(ElementwiseApplyFunction(sp.Lambda(d, info.sympy(d, c.expr)), v.expr),
+                     v.shape)
 
 
 def typecheck(parsed: ParsedExpr, scope: Scope) -> Typed:
