@@ -485,7 +485,7 @@ def _bench_verify(quick: bool, recorded, say) -> list[dict]:
     import numpy as np
     import torch
 
-    from .adapters.torch_nn import layout_for
+    from .adapters.torch_nn import TorchTarget
     from .checks.verify import _Checker
     from .spec import load_spec
     from .strategies import Case
@@ -500,11 +500,11 @@ def _bench_verify(quick: bool, recorded, say) -> list[dict]:
     case = Case(sizes, T, B, params, {"x": rng.uniform(-1, 1, (T, B, D))},
                 {"h": rng.uniform(-1, 1, (B, H)), "c": rng.uniform(-1, 1, (B, H))},
                 {v: rng.uniform(-1, 1, (T, B, H)) for v in ("h", "c")})
-    checker = _Checker(torch.nn.LSTMCell, spec, layout_for(torch.nn.LSTMCell), torch.float64,
-                       gradients=True)
+    target = TorchTarget(torch.nn.LSTMCell)
+    checker = _Checker(target, spec, "float64", gradients=True)
     if not checker.check(case).ok:  # pragma: no cover - torch's own cell conforms
         raise RuntimeError("torch.nn.LSTMCell does not conform on the benchmark case")
-    cell = checker.module(case.sizes)
+    cell = target.module(case.sizes, "float64")
     names = [n for n, _ in cell.named_parameters()]
 
     def unrolled(x, h, c, *weights):

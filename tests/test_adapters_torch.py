@@ -203,7 +203,10 @@ def test_blocks_sit_where_torch_documents_them(make):
     layout = layout_for(module)
     params = _case(layout, 3)["params"]
     layout.set_params(module, params)
-    weight_ih = getattr(module, "weight_ih" + layout.suffix).detach().numpy()
+    torch_name, names = layout.tensors[0]
+    assert torch_name == ("weight_ih_l0" if isinstance(layout, SequenceLayout) else "weight_ih")
+    assert list(names) == TORCH_ORDER[layout.spec_name]
+    weight_ih = getattr(module, torch_name).detach().numpy()
     for k, name in enumerate(TORCH_ORDER[layout.spec_name]):
         np.testing.assert_array_equal(weight_ih[k * H:(k + 1) * H], params[name], err_msg=name)
 
@@ -267,9 +270,14 @@ def test_a_batch_first_instance_makes_batch_first_modules():
 
 
 # -- what is refused, message by message --------------------------------------------
-SUPPORTED = ("supported: torch.nn.RNNCell, LSTMCell, GRUCell, single-layer unidirectional "
-             "torch.nn.RNN, LSTM, GRU (tanh, bias=True, no proj_size), their subclasses, "
-             "and modules with their parameter names and shapes")
+SUPPORTED = ("supported: torch.nn.RNNCell, LSTMCell, GRUCell, RNN, LSTM, GRU (any num_layers, "
+             "bidirectional, batch_first, bias, nonlinearity, proj_size; dropout only in eval "
+             "mode), their subclasses, and modules with their parameter names and shapes")
+NAMES = ("a torch layout needs exactly weight_ih, weight_hh, bias_ih, bias_hh (a cell, called "
+         "as module(x_t, hx)) or weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0 (a sequence "
+         "module, called as module(x, hx)), the biases only with bias=True, and for a sequence "
+         "module the same for every layer k (_l{k}) and direction (_l{k}_reverse), with "
+         "weight_hr_l{k} for an LSTM's projection")
 
 
 class Broken(torch.nn.Module):
@@ -291,11 +299,23 @@ class Scaled(HandLSTMCell):
         self.scale = torch.nn.Parameter(torch.ones(()))
 
 
-class NoBias(torch.nn.Module):
-    def __init__(self):
+class Duck(torch.nn.Module):
+    """Parameters with the given names and shapes, and the given attributes; no forward."""
+
+    def __init__(self, shapes: dict, **attributes):
         super().__init__()
-        self.weight_ih_l0 = torch.nn.Parameter(torch.zeros(H, D))
-        self.weight_hh_l0 = torch.nn.Parameter(torch.zeros(H, H))
+        for name, shape in shapes.items():
+            setattr(self, name, torch.nn.Parameter(torch.zeros(shape)))
+        for name, value in attributes.items():
+            setattr(self, name, value)
+
+
+def _chain(k: int, sfx: str, width: int, hidden: int = H, bias: bool = True) -> dict:
+    """One chain's tensors: k blocks of ``hidden`` rows reading ``width`` inputs."""
+    shapes = {f"weight_ih{sfx}": (k * hidden, width), f"weight_hh{sfx}": (k * hidden, hidden)}
+    if bias:
+        shapes |= {f"bias_ih{sfx}": (k * hidden,), f"bias_hh{sfx}": (k * hidden,)}
+    return shapes
 
 
 class NeedsThree(torch.nn.Module):
@@ -318,39 +338,54 @@ class LSTMShapedLikeGRU(torch.nn.LSTMCell):
 
 REFUSED = [
     pytest.param(
-        lambda: torch.nn.LSTM(D, H, num_layers=2),
-        "torch.nn.LSTM has num_layers=2; only num_layers=1 is supported\n"
-        "  hint: verify each layer as its own single-layer module", id="num_layers"),
+        lambda: torch.nn.LSTM(D, H, num_layers=2, dropout=0.5),
+        "torch.nn.LSTM has dropout=0.5 and is in training mode: torch then zeroes a random "
+        "part of every layer's output but the last, so its outputs are not a function of its "
+        "inputs and cannot be held to a spec\n"
+        "  hint: verify it in eval mode (module.eval(), a factory returning one), where torch "
+        "applies no dropout, or with dropout=0", id="dropout-training"),
     pytest.param(
-        lambda: torch.nn.GRU(D, H, bidirectional=True),
-        "torch.nn.GRU has bidirectional=True; only unidirectional modules are supported\n"
-        "  hint: verify each direction as its own unidirectional module (the backward one "
-        "on the time-reversed input)", id="bidirectional"),
+        lambda: Duck({"weight_ih_l0": (H, D), "weight_hh_l0": (H, H), "bias_ih_l0": (H,)}),
+        "Duck has parameters weight_ih_l0, weight_hh_l0, bias_ih_l0: torch's names for a "
+        "sequence module, but not all of them: bias_hh_l0 missing for 1 layer",
+        id="one-bias"),
     pytest.param(
-        lambda: torch.nn.LSTM(D, H, proj_size=2),
-        "torch.nn.LSTM has proj_size=2; LSTMs with projections are not yet supported "
-        "(spec lstm has no projection)", id="proj_size"),
+        lambda: Duck({**_chain(3, "_l0", D), **_chain(3, "_l1", H), **_chain(3, "_l1_reverse",
+                                                                            H)}),
+        "Duck has parameters weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, weight_ih_l1, "
+        "weight_hh_l1, bias_ih_l1, bias_hh_l1, weight_ih_l1_reverse, weight_hh_l1_reverse, "
+        "bias_ih_l1_reverse, bias_hh_l1_reverse: torch's names for a sequence module, but not "
+        "all of them: weight_ih_l0_reverse, weight_hh_l0_reverse, bias_ih_l0_reverse, "
+        "bias_hh_l0_reverse missing for 2 layers, bidirectional", id="missing-direction"),
     pytest.param(
-        lambda: torch.nn.RNN(D, H, nonlinearity="relu"),
-        "torch.nn.RNN has nonlinearity='relu'; not yet supported: spec rnn_torch is the "
-        "tanh RNN", id="RNN-relu"),
+        lambda: Duck({**_chain(4, "_l0", D), **_chain(4, "_l0_reverse", D),
+                      **_chain(4, "_l1", H), **_chain(4, "_l1_reverse", 2 * H)}),
+        "Duck: parameter shapes do not fit torch's layout: weight_ih_l1 (16, 4), "
+        "weight_hh_l1 (16, 4), bias_ih_l1 (16,), bias_hh_l1 (16,)\n"
+        "  expected weight_ih_l1 (k*H, 2*H), weight_hh_l1 (k*H, H), bias_ih_l1 (k*H,), "
+        "bias_hh_l1 (k*H,) with k = 4", id="layer-1-reads-one-direction"),
     pytest.param(
-        lambda: torch.nn.RNNCell(D, H, nonlinearity="relu"),
-        "torch.nn.RNNCell has nonlinearity='relu'; not yet supported: spec rnn_torch is the "
-        "tanh RNN", id="RNNCell-relu"),
+        lambda: Duck({**_chain(4, "_l0", D, bias=False), "weight_hr_l0": (2, H)}),
+        "Duck: parameter shapes do not fit torch's layout: weight_ih_l0 (16, 3), "
+        "weight_hh_l0 (16, 4), weight_hr_l0 (2, 4)\n"
+        "  expected weight_ih_l0 (k*H, D), weight_hh_l0 (k*H, P), weight_hr_l0 (P, H) with "
+        "k = 4 (LSTM), 3 (GRU) or 1 (RNN)", id="projection-not-read"),
     pytest.param(
-        lambda: torch.nn.LSTMCell(D, H, bias=False),
-        "torch.nn.LSTMCell has bias=False; not yet supported: spec lstm, gru and rnn_torch "
-        "have two biases per gate", id="LSTMCell-bias=False"),
+        lambda: Duck({**_chain(3, "_l0", D), "weight_hh_l0": (3 * H, 2), "weight_hr_l0": (2, H)}),
+        "Duck has weight_hr_l0, torch.nn.LSTM's projection, but its other parameters hold "
+        "k = 3 blocks: only an LSTM (k = 4) has a projection", id="gru-with-projection"),
     pytest.param(
-        lambda: torch.nn.GRU(D, H, bias=False),
-        "torch.nn.GRU has bias=False; not yet supported: spec lstm, gru and rnn_torch "
-        "have two biases per gate", id="GRU-bias=False"),
+        lambda: Duck(_chain(3, "_l0", D), num_layers=2),
+        "Duck has num_layers=2, but its parameters are those of num_layers=1",
+        id="attribute-disagrees"),
     pytest.param(
-        NoBias,
-        "NoBias has no bias parameters (bias_ih_l0, bias_hh_l0); bias=False is not yet "
-        "supported: spec lstm, gru and rnn_torch have two biases per gate",
-        id="duck-no-biases"),
+        lambda: Duck(_chain(1, "", D), nonlinearity="gelu"),
+        "Duck has nonlinearity='gelu'; supported: 'tanh' (spec rnn_torch) and 'relu' (spec "
+        "rnn_torch_relu)", id="unknown-nonlinearity"),
+    pytest.param(
+        lambda: Duck(_chain(3, "", D), nonlinearity="relu"),
+        "Duck has nonlinearity='relu', but its parameters are a GRU's: only torch.nn.RNN and "
+        "RNNCell choose a nonlinearity", id="gru-with-relu"),
     pytest.param(
         Broken,
         "Broken: parameter shapes do not fit torch's layout: weight_ih (16, 3), "
@@ -365,16 +400,12 @@ REFUSED = [
         "with k = 4", id="subclass-wrong-blocks"),
     pytest.param(
         lambda: Scaled(D, H),
-        "Scaled has parameters weight_ih, weight_hh, bias_ih, bias_hh, scale; a torch "
-        "layout needs exactly weight_ih, weight_hh, bias_ih, bias_hh (a cell, called as "
-        "module(x_t, hx)) or weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0 (a sequence "
-        f"module, called as module(x, hx)); {SUPPORTED}", id="extra-parameter"),
+        f"Scaled has parameters weight_ih, weight_hh, bias_ih, bias_hh, scale; {NAMES}; "
+        f"{SUPPORTED}", id="extra-parameter"),
     pytest.param(
         lambda: torch.nn.Linear(D, H),
-        "torch.nn.Linear has parameters weight, bias; a torch layout needs exactly "
-        "weight_ih, weight_hh, bias_ih, bias_hh (a cell, called as module(x_t, hx)) or "
-        "weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0 (a sequence module, called as "
-        f"module(x, hx)); {SUPPORTED}", id="not-recurrent"),
+        f"torch.nn.Linear has parameters weight, bias; {NAMES}; {SUPPORTED}",
+        id="not-recurrent"),
     pytest.param(
         lambda: 42,
         "expected a torch.nn.Module, its class, or a factory called as target(input_size, "

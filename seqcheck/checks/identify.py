@@ -16,7 +16,7 @@ import itertools
 from dataclasses import dataclass, replace
 
 from ..errors import SeqcheckError
-from ..spec import Spec, load_spec, variant
+from ..spec import Spec, variant
 from .verify import resolve_target, verify
 
 __all__ = ["Candidate", "Identification", "identify", "VARIANTS"]
@@ -109,10 +109,13 @@ def identify(target, *, max_examples: int = 10, seed: int = 0, dtype=None) -> Id
     obj = resolve_target(target)
     base_layout = layout_for(obj)
     family = base_layout.family
-    base = load_spec(family.spec_name)
+    # a configured module (layers, directions, bias=False, relu, proj_size) follows its
+    # layout's spec; the variants are written in the plain unit's names
+    base = base_layout.spec()
+    variants = VARIANTS.get(family.spec_name) if base.name == family.spec_name else None
     gates = GATE_NAMES[family.spec_name]
     results = []
-    for described, overrides in VARIANTS.get(family.spec_name, (("the spec as written", {}),)):
+    for described, overrides in variants or (("the spec as written", {}),):
         spec = _variant_spec(base, overrides)
         for perm in itertools.permutations(range(family.blocks)):
             stacks = tuple((stem, tuple(names[k] for k in perm)) for stem, names in family.stacks)
@@ -124,7 +127,7 @@ def identify(target, *, max_examples: int = 10, seed: int = 0, dtype=None) -> Id
                 continue
             order = tuple(gates[perm.index(k)] for k in range(family.blocks))
             ratio = 0.0 if r.ok else r.check.ratio
-            results.append(Candidate(family.spec_name, described, order, r.ok, ratio))
+            results.append(Candidate(base.name, described, order, r.ok, ratio))
     results.sort(key=lambda c: (not c.ok, c.ratio))
     name = target if isinstance(target, str) else getattr(obj, "__qualname__", type(obj).__name__)
     return Identification(str(name), tuple(results))

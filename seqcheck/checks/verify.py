@@ -13,12 +13,13 @@ equation or gate explains the divergence.
 Tolerance (documented in docs/conventions.md): a comparison passes when
 |actual − expected| ≤ atol + rtol·|expected| with
 
-    rtol = 16·ε·(1 + T),   atol = rtol·m,   m = 1 + max|θ|·(D + H)
+    rtol = 16·ε·(1 + T·S),   atol = rtol·m,   m = 1 + max|θ|·(D + H)
 
 for values, and 16 times both for gradients, where ε is the target dtype's machine
-epsilon and max|θ| the largest parameter. float64 targets are held to ≈ 1e-13, float32
-ones to ≈ 1e-5 at small sizes; both grow with T and with the size of the
-pre-activations.
+epsilon, S the number of recurrent sweeps (chains) of the spec -- 1 for a cell, L·2 for
+an L-layer bidirectional stack, whose longest path runs through every chain -- and max|θ|
+the largest parameter. float64 targets are held to ≈ 1e-13, float32 ones to ≈ 1e-5 at
+small sizes; both grow with T, with depth and with the size of the pre-activations.
 
 The target is never altered: a module instance is deep-copied, torch's and NumPy's
 RNG states, torch's default dtype and grad mode are restored, also when the target
@@ -28,7 +29,6 @@ raises.
 from __future__ import annotations
 
 import contextlib
-import copy
 import importlib
 import random
 import re
@@ -40,8 +40,8 @@ import numpy as np
 from ..errors import SeqcheckError
 from ..spec import Spec, load_spec, variant
 
-__all__ = ["Divergence", "CaseCheck", "VerifyResult", "verify", "resolve_target", "tolerance",
-           "DECISIVE"]
+__all__ = ["Divergence", "CaseCheck", "VerifyResult", "verify", "make_target", "resolve_target",
+           "tolerance", "DECISIVE"]
 
 #: The search shrinks towards cases whose worst |Δ| exceeds this many tolerances.
 DECISIVE = 8.0
@@ -173,10 +173,17 @@ class VerifyResult:
         return out
 
 
-def tolerance(dtype, steps: int, params: Mapping, sizes: Mapping, gradients: bool = False):
-    """(rtol, atol) of the tolerance model in the module docstring."""
+def tolerance(dtype, steps: int, params: Mapping, sizes: Mapping, gradients: bool = False,
+              sweeps: int = 1):
+    """(rtol, atol) of the tolerance model in the module docstring.
+
+    >>> # a float64 cell over 3 steps with weights up to 0.5, D = 1, H = 2: values
+    >>> rtol, atol = tolerance("float64", 3, {"W": np.array([0.5, -0.25])}, {"D": 1, "H": 2})
+    >>> round(rtol / np.finfo(np.float64).eps), round(atol / rtol, 3)
+    (64, 2.5)
+    """
     eps = float(np.finfo(np.dtype(dtype)).eps)
-    rtol = 16 * eps * (1 + steps)
+    rtol = 16 * eps * (1 + steps * max(1, sweeps))
     biggest = max((float(np.max(np.abs(p))) for p in params.values() if np.size(p)), default=1.0)
     m = 1 + biggest * sum(int(v) for v in sizes.values())
     atol = rtol * m
@@ -211,145 +218,119 @@ def resolve_target(target):
 @contextlib.contextmanager
 def _preserved():
     """Restore every global state a check could touch: RNGs, default dtype, grad mode."""
-    import torch
+    import sys
 
-    torch_rng = torch.get_rng_state()
+    torch = sys.modules.get("torch")  # a run that never loads torch has none to restore
+    if torch is not None:
+        torch_rng = torch.get_rng_state()
+        dtype = torch.get_default_dtype()
+        grad = torch.is_grad_enabled()
     numpy_rng = np.random.get_state()
     py_rng = random.getstate()
-    dtype = torch.get_default_dtype()
-    grad = torch.is_grad_enabled()
     try:
         yield
     finally:
-        torch.set_rng_state(torch_rng)
+        if torch is not None:
+            torch.set_rng_state(torch_rng)
+            torch.set_default_dtype(dtype)
+            torch.set_grad_enabled(grad)
         np.random.set_state(numpy_rng)
         random.setstate(py_rng)
-        torch.set_default_dtype(dtype)
-        torch.set_grad_enabled(grad)
 
 
 class _Checker:
     """Runs one case on the target and on the spec and compares them."""
 
-    def __init__(self, target, spec: Spec, layout, dtype, gradients: bool):
-        import torch
-
-        self.torch = torch
+    def __init__(self, target, spec: Spec, dtype: str, gradients: bool):
         self.target = target
         self.spec = spec
-        self.layout = layout
         self.dtype = dtype
         self.gradients = gradients
-        self.instance = isinstance(target, torch.nn.Module)
-        self._modules: dict = {}
         self._compiled: dict = {}
-        self.observed = tuple(layout.outputs)
+        self.observed = tuple(target.outputs)
+        self.states = tuple(target.states)
+        sequence = spec.sequence_inputs
+        if len(sequence) != 1:
+            raise SeqcheckError(f"spec {spec.name!r} has {len(sequence)} sequence inputs "
+                                f"({', '.join(sequence) or 'none'}); verify feeds a target "
+                                "exactly one")
+        self.input = sequence[0]  # the target's x, whatever the spec calls it
 
     def compiled(self, spec: Spec):
         from ..backends import compile_numpy
 
         key = id(spec)
         if key not in self._compiled:
-            seeded = tuple(dict.fromkeys(self.observed + tuple(self.layout.states)))
-            self._compiled[key] = (spec, compile_numpy(spec, gradients=True, seeded=seeded))
+            seeded = tuple(dict.fromkeys(self.observed + self.states))
+            self._compiled[key] = (spec, compile_numpy(spec, gradients=self.gradients,
+                                                       seeded=seeded))
         return self._compiled[key][1]
 
-    def module(self, sizes):
-        D, H = sizes["D"], sizes["H"]
-        if self.instance:
-            # seqcheck's own copy: every parameter takes gradients, whatever the user froze
-            m = copy.deepcopy(self.target).to(self.dtype)
-            for p in m.parameters():
-                p.requires_grad_(True)
-            return m
-        if (D, H) not in self._modules:
-            m = self.target(D, H)
-            self._modules[(D, H)] = m.to(self.dtype)
-        return self._modules[(D, H)]
+    def sweeps(self, spec: Spec) -> int:
+        """How many recurrent chains the spec runs (the S of the tolerance)."""
+        from ..spec import make_schedule
 
-    def run_target(self, case):
-        torch = self.torch
-        module = self.module(case.sizes)
-        self.layout.set_params(module, case.params)
-        for p in module.parameters():
-            p.grad = None
-        x = torch.tensor(case.inputs["x"], dtype=self.dtype, requires_grad=True)
-        initial = {s: torch.tensor(case.initial[s], dtype=self.dtype, requires_grad=True)
-                   for s in self.layout.states}
-        with torch.enable_grad():
-            per_step, final = self.layout.run(module, x, initial)
-            loss = 0
-            for v in self.observed:
-                loss = loss + (per_step[v] * torch.tensor(case.seeds[v], dtype=self.dtype)).sum()
-            for s in self.layout.states:
-                if s not in self.observed:
-                    loss = loss + (final[s] * torch.tensor(case.seeds[s][-1],
-                                                           dtype=self.dtype)).sum()
-            if self.gradients:
-                loss.backward()
-        out = {
-            "per_step": {v: per_step[v].detach().double().numpy() for v in self.observed},
-            "final": {s: final[s].detach().double().numpy() for s in self.layout.states},
-        }
-        if self.gradients:
-            out["params"] = self.layout.grads(module)
-            out["x"] = x.grad.double().numpy()
-            out["initial"] = {s: initial[s].grad.double().numpy() for s in self.layout.states}
-        return out
+        return sum(1 for sw in make_schedule(spec).sweeps if sw.direction)
 
     def run_spec(self, case, spec: Spec):
         c = self.compiled(spec)
         traj = c.forward(dict(case.params), dict(case.inputs),
-                         initial={s: case.initial[s] for s in self.layout.states})
+                         initial={s: case.initial[s] for s in self.states})
         out = {"per_step": {v: np.asarray(traj[v]) for v in self.observed},
-               "final": {s: np.asarray(traj.final[s]) for s in self.layout.states}}
+               "final": {s: np.asarray(traj.final[s]) for s in self.states}}
         if self.gradients:
+            from ..spec import make_schedule
+
+            schedule = make_schedule(spec)
             seeds = {}
             for v in c.seeded:
                 if v in self.observed:
                     seeds[v] = case.seeds[v]
-                else:  # a state seen only at the end: seed its last step
+                else:  # a state seen only at the end of its sweep: seed that step
                     s = np.zeros_like(traj.raw[v])
-                    s[-1] = case.seeds[v][-1]
+                    last = 0 if schedule.sweep_of(v).direction < 0 else -1
+                    s[last] = case.seeds[v][-1]
                     seeds[v] = s
             g = c.backward(traj, seeds)
             out["params"] = dict(g.params)
-            out["x"] = np.asarray(g.inputs["x"])
-            out["initial"] = {s: np.asarray(g.initial[s]) for s in self.layout.states}
+            out["x"] = np.asarray(g.inputs[self.input])
+            out["initial"] = {s: np.asarray(g.initial[s]) for s in self.states}
         return out
 
     def check(self, case, spec: Spec | None = None) -> CaseCheck:
         spec = spec or self.spec
         try:
-            actual = self.run_target(case)
+            actual = self.target.run(case, self.dtype, self.gradients)
         except Exception as e:  # noqa: BLE001 - any exception of the target is a finding
             return CaseCheck(False, (), f"{type(e).__name__}: {e}")
         expected = self.run_spec(case, spec)
-        np_dtype = np.float32 if self.dtype == self.torch.float32 else np.float64
-        rtol, atol = tolerance(np_dtype, case.steps, case.params, case.sizes)
-        g_rtol, g_atol = tolerance(np_dtype, case.steps, case.params, case.sizes, True)
+        sweeps = self.sweeps(spec)
+        rtol, atol = tolerance(self.dtype, case.steps, case.params, case.sizes, sweeps=sweeps)
+        g_rtol, g_atol = tolerance(self.dtype, case.steps, case.params, case.sizes, True,
+                                   sweeps=sweeps)
         divergences: list[Divergence] = []
         for v in self.observed:
             divergences += _compare(f"output {v}", expected["per_step"][v],
-                                    actual["per_step"][v], rtol, atol, per_step=True)
-        for s in self.layout.states:
+                                    actual.per_step[v], rtol, atol, per_step=True)
+        for s in self.states:
             divergences += _compare(f"final state {s}", expected["final"][s],
-                                    actual["final"][s], rtol, atol)
+                                    actual.final[s], rtol, atol)
         if self.gradients and not divergences:
             for name in expected["params"]:
                 divergences += _compare(f"gradient {name}", expected["params"][name],
-                                        actual["params"][name], g_rtol, g_atol)
-            divergences += _compare("gradient x", expected["x"], actual["x"], g_rtol, g_atol,
+                                        actual.params[name], g_rtol, g_atol)
+            divergences += _compare(f"gradient {self.input}", expected["x"], actual.x,
+                                    g_rtol, g_atol,
                                     per_step=True)
-            for s in self.layout.states:
+            for s in self.states:
                 divergences += _compare(f"gradient {s}_0", expected["initial"][s],
-                                        actual["initial"][s], g_rtol, g_atol)
+                                        actual.initial[s], g_rtol, g_atol)
         divergences.sort(key=lambda d: (d.step is None, d.step or 0))
         return CaseCheck(not divergences, tuple(divergences))
 
 
 def _compare(what, expected, actual, rtol, atol, per_step=False) -> list[Divergence]:
-    expected = np.asarray(expected, dtype=np.float64)
+    expected = np.atleast_1d(np.asarray(expected, dtype=np.float64))  # a scalar as (1,)
     actual = np.asarray(actual, dtype=np.float64).reshape(expected.shape)
     tol = atol + rtol * np.abs(expected)
     with np.errstate(invalid="ignore"):
@@ -443,25 +424,72 @@ def _explain(checker: _Checker, case) -> str | None:
     return None
 
 
-def _layout_name(layout) -> str:
-    return f"layout of {getattr(layout, 'target', type(layout).__name__)}"
+def make_target(target, layout=None, *, attributes=None, mapping=None):
+    """The :class:`~seqcheck.adapters.base.Target` for what a user named.
+
+    Arguments:
+        target: a Target (returned as is); ``"onnx:LSTM"`` / ``"onnxruntime:GRU"`` (an
+            ONNX node run by that engine); or a torch module, class or factory, or a
+            ``"module:attr"`` string naming one.
+        layout: for a torch target, a :mod:`seqcheck.adapters.torch_nn` layout
+            (default: recognised from torch's parameter names and shapes).
+        attributes: ONNX attributes, ``{"direction": "reverse", "clip": 0.5, ...}``.
+        mapping: a mapping file (path or loaded) for a module torch's layouts do not fit.
+    """
+    from ..adapters.base import Target
+
+    if isinstance(target, Target):
+        if layout is not None or attributes or mapping is not None:
+            raise SeqcheckError("a Target carries its own layout; pass no layout, "
+                                "attributes or mapping with it")
+        return target
+    if isinstance(target, str) and target.partition(":")[0] in ("onnx", "onnxruntime"):
+        from ..adapters.onnx import parse_onnx_target
+
+        parsed = parse_onnx_target(target)
+        if parsed is not None:
+            if layout is not None or mapping is not None:
+                raise SeqcheckError(f"{target} is an ONNX node: its layout is ONNX's; "
+                                    "--layout and --mapping do not apply")
+            from ..adapters.onnx import OnnxTarget
+
+            return OnnxTarget(*parsed, attributes=attributes)
+    if attributes:
+        raise SeqcheckError(f"attributes ({', '.join(attributes)}) apply to ONNX targets "
+                            "(onnx:LSTM, onnxruntime:GRU, ...), not to "
+                            f"{target if isinstance(target, str) else type(target).__name__}")
+    obj = resolve_target(target)
+    name = target if isinstance(target, str) else None
+    if mapping is not None:
+        if layout is not None:
+            raise SeqcheckError("pass a layout or a mapping file, not both")
+        from ..adapters.mapping import MappingTarget
+
+        return MappingTarget(obj, mapping, name=name)
+    from ..adapters.torch_nn import TorchTarget
+
+    return TorchTarget(obj, layout, name=name)
 
 
-def verify(target, spec=None, layout=None, *, dtype=None, max_examples: int = 100,
-           seed: int = 0, gradients: bool = True, shrink: bool = True,
-           explain: bool = True) -> VerifyResult:
+def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dtype=None,
+           max_examples: int = 100, seed: int = 0, gradients: bool | None = None,
+           shrink: bool = True, explain: bool = True) -> VerifyResult:
     """Search for a case on which ``target`` and ``spec`` disagree.
 
     Arguments:
         target: a torch.nn module class or factory called as ``target(input_size,
             hidden_size)``, a module instance (its sizes stay fixed; it is deep-copied),
-            or a ``"module:attr"`` string naming one.
-        spec: a bundled spec name, a path, or a Spec; default: the layout's spec (the
-            equations torch documents for that kind of cell).
-        layout: a :mod:`seqcheck.adapters.torch_nn` layout; default: recognised.
-        dtype: the target's dtype (``torch.float32`` default, or ``torch.float64``).
+            a ``"module:attr"`` string naming one, an ONNX node ``"onnx:LSTM"`` /
+            ``"onnxruntime:GRU"``, or any :class:`~seqcheck.adapters.base.Target`.
+        spec: a bundled spec name, a path, or a Spec; default: the spec of the
+            equations the target documents (torch's for its cells, ONNX's operator
+            equations for the given attributes).
+        layout, attributes, mapping: see :func:`make_target`.
+        dtype: the target's dtype (``"float32"`` or ``"float64"``, or a torch dtype);
+            default: an instance's own dtype, else the target's first (float32).
         max_examples: cases to try; seed: makes the search reproducible.
-        gradients: also compare gradients (of a random projection of all outputs).
+        gradients: also compare gradients of a random projection of all outputs (default:
+            whenever the target can differentiate; ONNX engines cannot).
         shrink, explain: shrink the counterexample, and look for the change of the spec
             that explains it (both on by default).
     Returns:
@@ -474,36 +502,35 @@ def verify(target, spec=None, layout=None, *, dtype=None, max_examples: int = 10
     """
     try:
         import hypothesis
-        import torch
         from hypothesis import HealthCheck, Phase, settings
     except ImportError as e:
-        raise SeqcheckError(f"seqcheck verify needs torch and hypothesis ({e.name} is missing): "
+        raise SeqcheckError(f"seqcheck verify needs hypothesis ({e.name} is missing): "
                             "pip install 'seqcheck[verify]'") from None
-
-    from ..adapters.torch_nn import layout_for
     from ..strategies import cases
 
-    obj = resolve_target(target)
-    layout = layout or layout_for(obj)
+    tgt = make_target(target, layout, attributes=attributes, mapping=mapping)
     if spec is None:
-        spec = load_spec(layout.spec_name)
+        spec = tgt.default_spec()
     elif not isinstance(spec, Spec):
         spec = load_spec(spec)
-    if dtype is None:  # an instance keeps its own dtype; a class is built in float32
-        first = next(obj.parameters(), None) if isinstance(obj, torch.nn.Module) else None
-        dtype = first.dtype if first is not None else torch.float32
-    name = target if isinstance(target, str) else getattr(obj, "__qualname__", None) or \
-        type(obj).__qualname__
-    fixed = None
-    if isinstance(obj, torch.nn.Module):  # an instance: its sizes stay as they are
-        from ..backends.compiled import bind_dims
-
-        fixed, problems = bind_dims(spec, layout.get_params(obj), {})
-        if problems:
-            raise SeqcheckError(f"the parameters of {name} do not fit spec {spec.name!r}: "
-                                + "; ".join(problems))
+    dtype = _dtype_name(dtype) if dtype is not None else tgt.dtypes[0]
+    if dtype not in tgt.dtypes:
+        raise SeqcheckError(f"{tgt.name} does not run in {dtype}; it runs in "
+                            f"{', '.join(tgt.dtypes)}")
+    if gradients is None:
+        gradients = tgt.has_gradients
+    elif gradients and not tgt.has_gradients:
+        raise SeqcheckError(f"{tgt.name} cannot differentiate, so its gradients cannot be "
+                            "compared\n  hint: verify outputs and states only "
+                            "(--no-gradients, gradients=False)")
+    unknown = [v for v in (*tgt.outputs, *tgt.states) if v not in spec.variables]
+    if unknown:
+        raise SeqcheckError(f"spec {spec.name!r} defines no {', '.join(unknown)}, which "
+                            f"{tgt.name} returns ({tgt.description}); spec variables: "
+                            f"{', '.join(spec.variables)}")
+    fixed = tgt.fixed_sizes(spec)
     with _preserved():
-        checker = _Checker(obj, spec, layout, dtype, gradients)
+        checker = _Checker(tgt, spec, dtype, gradients)
         strategy = cases(spec, fixed_sizes=fixed)
         found = None
         worst: list = [0.0, None]
@@ -529,9 +556,21 @@ def verify(target, spec=None, layout=None, *, dtype=None, max_examples: int = 10
             if worst[0] > 1:  # only marginal divergences: report the clearest one, unshrunk
                 found = worst[1]
         if found is None:
-            return VerifyResult(True, str(name), spec.name, _layout_name(layout), max_examples,
-                                seed, str(dtype).replace("torch.", ""), gradients)
+            return VerifyResult(True, tgt.name, spec.name, tgt.description, max_examples,
+                                seed, dtype, gradients)
         final = checker.check(found)
         explanation = _explain(checker, found) if explain else None
-    return VerifyResult(False, str(name), spec.name, _layout_name(layout), max_examples, seed,
-                        str(dtype).replace("torch.", ""), gradients, found, final, explanation)
+    return VerifyResult(False, tgt.name, spec.name, tgt.description, max_examples, seed,
+                        dtype, gradients, found, final, explanation)
+
+
+def _dtype_name(dtype) -> str:
+    """``"float32"`` for torch.float32, np.float32, "float32"; refuses anything else."""
+    name = str(dtype).replace("torch.", "")
+    try:
+        name = np.dtype(name).name
+    except TypeError:
+        pass
+    if name not in ("float32", "float64"):
+        raise SeqcheckError(f"dtype must be float32 or float64; got {dtype}")
+    return name
