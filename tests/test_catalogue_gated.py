@@ -4,7 +4,8 @@ Two oracles, neither generated from a spec:
 - tests/oracles/gated.py, plain NumPy written by hand from the printed equations, for every
   gated spec (float64 and float32);
 - torch.nn.LSTM and torch.nn.GRU in float64, for the specs that claim PyTorch's equations
-  (lstm: seed 004; gru: torch.nn.GRU's documentation).
+  (lstm: seed 004; gru: torch.nn.GRU's documentation; lstm_proj: torch.nn.LSTM with
+  proj_size > 0).
 
 Every parameter entry is drawn distinct from every other (one ``unique`` draw split into the
 parameters), so no two gate blocks are ever equal: uniform weights cannot see a permutation
@@ -18,7 +19,7 @@ import functools
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from oracles import gated
@@ -45,9 +46,10 @@ def _input_name(name: str) -> str:
 def cases(draw, name: str) -> dict:
     """Sizes, parameters, an input sequence and (sometimes) initial states for cell ``name``."""
     D, H = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    P = draw(st.integers(1, 5)) if "P" in gated.STATE_DIMS.get(name, {}).values() else 1
     T, B = draw(st.integers(1, 6)), draw(st.integers(1, 4))
     scale = draw(st.sampled_from(SCALES))
-    shapes = gated.param_shapes(name, D, H)
+    shapes = gated.param_shapes(name, D, H, P)
     sizes = [int(np.prod(s)) for s in shapes.values()]
     flat = draw(arrays(np.int64, sum(sizes), elements=st.integers(-GRID, GRID), unique=True))
     flat = flat * (scale / GRID)
@@ -58,9 +60,10 @@ def cases(draw, name: str) -> dict:
     x = draw(arrays(np.int64, (T, B, D), elements=st.integers(-GRID, GRID))) * (scale / GRID)
     initial = None
     if draw(st.booleans()):
-        initial = {s: draw(arrays(np.int64, (B, H), elements=st.integers(-GRID, GRID)))
+        initial = {s: draw(arrays(np.int64, (B, gated.state_size(name, s, H, P)),
+                                  elements=st.integers(-GRID, GRID)))
                    * (2.0 / GRID) for s in gated.STATES[name]}
-    return dict(D=D, H=H, T=T, B=B, scale=scale, params=params, x=x, initial=initial)
+    return dict(D=D, H=H, P=P, T=T, B=B, scale=scale, params=params, x=x, initial=initial)
 
 
 def _compare(name: str, traj, ref: gated.Run, rtol: float, atol: float) -> None:
@@ -169,6 +172,33 @@ def test_gru_spec_matches_torch_gru(torch_one_thread, data):
     tol = dict(rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(traj.values["h"], out.numpy(), **tol, err_msg="h_t")
     np.testing.assert_allclose(traj.final["h"], h_n[0].numpy(), **tol, err_msg="h_n")
+
+
+@settings(max_examples=25)
+@given(data=st.data())
+def test_lstm_proj_spec_matches_torch_lstm_with_projection(torch_one_thread, data):
+    case = data.draw(cases("lstm_proj"))
+    assume(case["P"] < case["H"])  # torch requires proj_size < hidden_size
+    P = case["params"]
+    with torch.random.fork_rng(devices=[]):
+        net = torch.nn.LSTM(case["D"], case["H"], proj_size=case["P"], dtype=torch.float64)
+    with torch.no_grad():
+        net.weight_ih_l0.copy_(_stack(P, "W_ii W_if W_ic W_io"))
+        net.weight_hh_l0.copy_(_stack(P, "W_hi W_hf W_hc W_ho"))  # (4H, P)
+        net.bias_ih_l0.copy_(_stack(P, "b_ii b_if b_ic b_io"))
+        net.bias_hh_l0.copy_(_stack(P, "b_hi b_hf b_hc b_ho"))
+        net.weight_hr_l0.copy_(_stack(P, "W_hr"))  # (P, H)
+        if case["initial"] is None:
+            hx = (torch.zeros(1, case["B"], case["P"], dtype=torch.float64),
+                  torch.zeros(1, case["B"], case["H"], dtype=torch.float64))
+        else:
+            hx = (_torch_initial(case, "h"), _torch_initial(case, "c"))
+        out, (h_n, c_n) = net(torch.from_numpy(case["x"]), hx)
+    traj = _forward("lstm_proj", np.float64)(P, {"x": case["x"]}, initial=case["initial"])
+    tol = dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(traj.values["h"], out.numpy(), **tol, err_msg="h_t")
+    np.testing.assert_allclose(traj.final["h"], h_n[0].numpy(), **tol, err_msg="h_n")
+    np.testing.assert_allclose(traj.final["c"], c_n[0].numpy(), **tol, err_msg="c_n")
 
 
 # -- the two reset placements are different cells -------------------------------------

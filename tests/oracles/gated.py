@@ -27,9 +27,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Run", "SHAPES", "ORACLES", "STATES", "param_shapes", "sigmoid", "softmax",
-           "lstm", "lstm_seed000", "lstm_seed001", "lstm_seed002", "lstm_coupled",
-           "lstm_concat", "gru", "gru_cho"]
+__all__ = ["Run", "SHAPES", "ORACLES", "STATES", "STATE_DIMS", "param_shapes", "state_size",
+           "sigmoid", "softmax", "lstm", "lstm_seed000", "lstm_seed001", "lstm_seed002",
+           "lstm_coupled", "lstm_concat", "lstm_peephole", "lstm_proj", "gru", "gru_cho",
+           "gru_lbr0"]
 
 
 class Run(NamedTuple):
@@ -86,6 +87,20 @@ SHAPES: dict[str, dict[str, tuple[str, ...]]] = {
         **{f"W_{g}": ("H", "H+D") for g in "fioc"},
         **{f"b_{g}": ("H",) for g in "fioc"},
     },
+    "lstm_peephole": {
+        **{f"W_i{g}": ("H", "D") for g in "ifco"},
+        **{f"W_h{g}": ("H", "H") for g in "ifco"},
+        **{f"b_i{g}": ("H",) for g in "ifco"},
+        **{f"b_h{g}": ("H",) for g in "ifco"},
+        **{f"P_{g}": ("H",) for g in "iof"},
+    },
+    "lstm_proj": {
+        **{f"W_i{g}": ("H", "D") for g in "ifco"},
+        **{f"W_h{g}": ("H", "P") for g in "ifco"},
+        **{f"b_i{g}": ("H",) for g in "ifco"},
+        **{f"b_h{g}": ("H",) for g in "ifco"},
+        "W_hr": ("P", "H"),
+    },
     "gru": {
         **{f"W_i{g}": ("H", "D") for g in "rzn"},
         **{f"W_h{g}": ("H", "H") for g in "rzn"},
@@ -97,6 +112,12 @@ SHAPES: dict[str, dict[str, tuple[str, ...]]] = {
         "W_z": ("H", "D"), "U_z": ("H", "H"), "b_z": ("H",),
         "W": ("H", "D"), "U": ("H", "H"), "b": ("H",),
     },
+    "gru_lbr0": {
+        **{f"W_i{g}": ("H", "D") for g in "rzn"},
+        **{f"W_h{g}": ("H", "H") for g in "rzn"},
+        **{f"b_i{g}": ("H",) for g in "rzn"},
+        **{f"b_h{g}": ("H",) for g in "rzn"},
+    },
 }
 
 #: The recurrent states of each cell (those an ``initial`` may set).
@@ -107,20 +128,34 @@ STATES: dict[str, tuple[str, ...]] = {
     "lstm_seed002": ("m", "c"),
     "lstm_coupled": ("m", "c"),
     "lstm_concat": ("h", "C"),
+    "lstm_peephole": ("h", "c"),
+    "lstm_proj": ("h", "c"),
     "gru": ("h",),
     "gru_cho": ("h",),
+    "gru_lbr0": ("h",),
 }
 
 
-def param_shapes(name: str, D: int, H: int) -> dict[str, tuple[int, ...]]:
-    """The parameter shapes of cell ``name`` at input size ``D`` and hidden size ``H``."""
-    size = {"D": D, "H": H, "H+D": H + D}
+#: States whose size is not the hidden size H (the projected h of lstm_proj has P entries).
+STATE_DIMS: dict[str, dict[str, str]] = {"lstm_proj": {"h": "P"}}
+
+
+def param_shapes(name: str, D: int, H: int, P: int = 1) -> dict[str, tuple[int, ...]]:
+    """The parameter shapes of cell ``name`` at input size ``D``, hidden size ``H`` and
+    projection size ``P`` (used by lstm_proj only)."""
+    size = {"D": D, "H": H, "P": P, "H+D": H + D}
     return {p: tuple(size[s] for s in shape) for p, shape in SHAPES[name].items()}
 
 
+def state_size(name: str, state: str, H: int, P: int = 1) -> int:
+    """The size of ``state`` of cell ``name``: H, or P for lstm_proj's h."""
+    return {"H": H, "P": P}[STATE_DIMS.get(name, {}).get(state, "H")]
+
+
 def _prepare(params: dict, x: np.ndarray, initial: dict | None, states: tuple[str, ...],
-             H: int):
-    """float64 copies of everything, and the initial states as ``{name: (B, H)}``."""
+             H: int, sizes: dict | None = None):
+    """float64 copies of everything, and the initial states as ``{name: (B, n)}``, n = H
+    unless ``sizes`` says otherwise."""
     params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
     x = np.asarray(x, dtype=np.float64)
     B = x.shape[1]
@@ -128,7 +163,8 @@ def _prepare(params: dict, x: np.ndarray, initial: dict | None, states: tuple[st
     unknown = set(initial) - set(states)
     if unknown:
         raise ValueError(f"unknown initial states {sorted(unknown)}; states are {states}")
-    init = {s: np.asarray(initial[s], dtype=np.float64) if s in initial else np.zeros((B, H))
+    n = {s: (sizes or {}).get(s, H) for s in states}
+    init = {s: np.asarray(initial[s], dtype=np.float64) if s in initial else np.zeros((B, n[s]))
             for s in states}
     return params, x, init
 
@@ -346,6 +382,83 @@ def lstm_concat(params: dict, x: np.ndarray, initial: dict | None = None) -> Run
     return _run(out, STATES["lstm_concat"])
 
 
+def lstm_peephole(params: dict, x: np.ndarray, initial: dict | None = None) -> Run:
+    """LSTM with diagonal peepholes, as the ONNX LSTM operator documents it.
+
+    In ONNX's notation, with ONNX's W_i = W_ii, R_i = W_hi, Wb_i = b_ii, Rb_i = b_hi:
+    i_t = sigma(X_t W_i^T + H_{t-1} R_i^T + P_i * C_{t-1} + Wb_i + Rb_i), f_t likewise
+    with P_f * C_{t-1}, c_t = tanh(X_t W_c^T + H_{t-1} R_c^T + Wb_c + Rb_c),
+    C_t = f_t * C_{t-1} + i_t * c_t, o_t = sigma(... + P_o * C_t + ...) (the NEW cell state),
+    H_t = o_t * tanh(C_t). Written here in ONNX's row form, x @ W.T.
+
+    Arguments:
+        params: W_i{i,f,c,o} (H, D), W_h{i,f,c,o} (H, H), b_i{i,f,c,o}, b_h{i,f,c,o},
+            P_{i,o,f} (H,).
+        x: (T, B, D).
+        initial: optional h, c (B, H).
+    Returns:
+        values i, f, c_tilde, c, o, h (T, B, H); final h, c (B, H).
+    """
+    H = params["W_hi"].shape[0]
+    p, x, init = _prepare(params, x, initial, STATES["lstm_peephole"], H)
+    T, B, _ = x.shape
+    out = _empty(T, B, H, "i f c_tilde c o h")
+
+    def pre(g, xt, Ht):  # X_t W_g^T + H_{t-1} R_g^T + Wb_g + Rb_g
+        return xt @ p[f"W_i{g}"].T + Ht @ p[f"W_h{g}"].T + p[f"b_i{g}"] + p[f"b_h{g}"]
+
+    with np.errstate(under="ignore"):
+        for b in range(B):
+            Ht, Ct = init["h"][b], init["c"][b]
+            for t in range(T):
+                xt = x[t, b]
+                i = sigmoid(pre("i", xt, Ht) + p["P_i"] * Ct)
+                f = sigmoid(pre("f", xt, Ht) + p["P_f"] * Ct)
+                c_tilde = np.tanh(pre("c", xt, Ht))
+                Ct = f * Ct + i * c_tilde
+                o = sigmoid(pre("o", xt, Ht) + p["P_o"] * Ct)
+                Ht = o * np.tanh(Ct)
+                for name, v in zip("i f c_tilde c o h".split(), (i, f, c_tilde, Ct, o, Ht)):
+                    out[name][t, b] = v
+    return _run(out, STATES["lstm_peephole"])
+
+
+def lstm_proj(params: dict, x: np.ndarray, initial: dict | None = None) -> Run:
+    """LSTM with a recurrent projection, as torch.nn.LSTM(proj_size=P) documents it.
+
+    The gates and the cell of :func:`lstm`, reading the projected h_{t-1} (P entries);
+    h_t = W_hr (o_t * tanh(c_t)), with W_hr of shape (P, H): torch's documentation
+    ("h_t = W_hr h_t") after Sak, Senior and Beaufays 2014 (arXiv:1402.1128), where the
+    projected cell output r_t = W_rm m_t is what the gates read at the next step.
+
+    Arguments:
+        params: W_i{i,f,c,o} (H, D), W_h{i,f,c,o} (H, P), b_i{i,f,c,o}, b_h{i,f,c,o} (H,),
+            W_hr (P, H).
+        x: (T, B, D).
+        initial: optional h (B, P), c (B, H).
+    Returns:
+        values i, f, o, c_tilde, c (T, B, H) and h (T, B, P); final h (B, P), c (B, H).
+    """
+    H, P = params["W_hi"].shape
+    p, x, init = _prepare(params, x, initial, STATES["lstm_proj"], H, sizes={"h": P})
+    T, B, _ = x.shape
+    out = {**_empty(T, B, H, "i f o c_tilde c"), "h": np.zeros((T, B, P))}
+    with np.errstate(under="ignore"):
+        for b in range(B):
+            h, c = init["h"][b], init["c"][b]
+            for t in range(T):
+                xt = x[t, b]
+                i = sigmoid(p["W_ii"] @ xt + p["b_ii"] + p["W_hi"] @ h + p["b_hi"])
+                f = sigmoid(p["W_if"] @ xt + p["b_if"] + p["W_hf"] @ h + p["b_hf"])
+                o = sigmoid(p["W_io"] @ xt + p["b_io"] + p["W_ho"] @ h + p["b_ho"])
+                c_tilde = np.tanh(p["W_ic"] @ xt + p["b_ic"] + p["W_hc"] @ h + p["b_hc"])
+                c = f * c + i * c_tilde
+                h = p["W_hr"] @ (o * np.tanh(c))  # the projection: P entries
+                for name, v in zip("i f o c_tilde c h".split(), (i, f, o, c_tilde, c, h)):
+                    out[name][t, b] = v
+    return _run(out, STATES["lstm_proj"])
+
+
 # -- GRUs ----------------------------------------------------------------------------
 def gru(params: dict, x: np.ndarray, initial: dict | None = None) -> Run:
     """GRU as documented for torch.nn.GRU (reset after the recurrent product).
@@ -410,6 +523,39 @@ def gru_cho(params: dict, x: np.ndarray, initial: dict | None = None) -> Run:
     return _run(out, STATES["gru_cho"])
 
 
+def gru_lbr0(params: dict, x: np.ndarray, initial: dict | None = None) -> Run:
+    """GRU as the ONNX GRU operator documents it with linear_before_reset = 0.
+
+    In ONNX's notation, with ONNX's W_z = W_iz, R_z = W_hz, Wb_z = b_iz, Rb_z = b_hz:
+    z_t = sigma(X_t W_z^T + H_{t-1} R_z^T + Wb_z + Rb_z), r_t likewise,
+    h_t = tanh(X_t W_h^T + (r_t * H_{t-1}) R_h^T + Rb_h + Wb_h) (reset before the product),
+    H_t = (1 - z_t) * h_t + z_t * H_{t-1}. Written here in ONNX's row form, x @ W.T.
+
+    Arguments:
+        params: W_i{r,z,n} (H, D), W_h{r,z,n} (H, H), b_i{r,z,n}, b_h{r,z,n} (H,).
+        x: (T, B, D).
+        initial: optional h (B, H).
+    Returns:
+        values r, z, n, h (T, B, H); final h (B, H).
+    """
+    H = params["W_hr"].shape[0]
+    p, x, init = _prepare(params, x, initial, STATES["gru_lbr0"], H)
+    T, B, _ = x.shape
+    out = _empty(T, B, H, "r z n h")
+    with np.errstate(under="ignore"):
+        for b in range(B):
+            Ht = init["h"][b]
+            for t in range(T):
+                xt = x[t, b]
+                z = sigmoid(xt @ p["W_iz"].T + Ht @ p["W_hz"].T + p["b_iz"] + p["b_hz"])
+                r = sigmoid(xt @ p["W_ir"].T + Ht @ p["W_hr"].T + p["b_ir"] + p["b_hr"])
+                n = np.tanh(xt @ p["W_in"].T + (r * Ht) @ p["W_hn"].T + p["b_hn"] + p["b_in"])
+                Ht = (1.0 - z) * n + z * Ht
+                for name, v in zip("r z n h".split(), (r, z, n, Ht)):
+                    out[name][t, b] = v
+    return _run(out, STATES["gru_lbr0"])
+
+
 #: Catalogue name -> oracle (an explicit table; nothing registers itself on import).
 ORACLES = {
     "lstm": lstm,
@@ -418,6 +564,9 @@ ORACLES = {
     "lstm_seed002": lstm_seed002,
     "lstm_coupled": lstm_coupled,
     "lstm_concat": lstm_concat,
+    "lstm_peephole": lstm_peephole,
+    "lstm_proj": lstm_proj,
     "gru": gru,
     "gru_cho": gru_cho,
+    "gru_lbr0": gru_lbr0,
 }

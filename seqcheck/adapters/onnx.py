@@ -1,0 +1,373 @@
+"""ONNX RNN, LSTM and GRU nodes, run by onnx.reference or onnxruntime, as verification targets.
+
+An :class:`OnnxTarget` builds a model of ONE node (opset 22, ``layout = 0``) whose weights,
+biases, initial states and peepholes are graph *inputs*, fed per case; the model is built
+once per dtype and hidden size. ``onnx:LSTM`` runs it with ``onnx.reference``'s
+``ReferenceEvaluator``, ``onnxruntime:LSTM`` with an ``onnxruntime.InferenceSession`` on the
+CPU (one thread). The spec parameters of a :class:`~seqcheck.strategies.Case` are stacked
+into ONNX's tensors (``nd`` = 2 for ``direction = "bidirectional"``, else 1; k = 1, 3, 4
+blocks for RNN, GRU, LSTM)::
+
+    ONNX     shape            blocks, top to bottom      spec parameters (one direction)
+    -------  ---------------  -------------------------  -------------------------------------
+    X        [T, B, D]        x_t                        x
+    W        [nd, k*H, D]     LSTM i, o, f, c            W_ii, W_io, W_if, W_ic
+                              GRU z, r, h                W_iz, W_ir, W_in
+                              RNN                        W_ih
+    R        [nd, k*H, H]     the same gate order        W_hi, W_ho, W_hf, W_hc / W_hz, ... / W_hh
+    B        [nd, 2*k*H]      Wb in gate order, then Rb  b_ii, b_io, b_if, b_ic, b_hi, ... b_hc
+    P        [nd, 3*H]        i, o, f (LSTM peepholes)   P_i, P_o, P_f
+    initial  [nd, B, H]       initial_h, initial_c       h, c
+    Y        [T, nd, B, H]    every step's H_t           h (per step)
+    Y_h/Y_c  [nd, B, H]       the last H_t, C_t          h, c (final)
+
+Direction 0 is the forward chain and direction 1 the reverse one; a bidirectional node's
+spec names them with :func:`seqcheck.spec.compose.stacked`'s suffixes ``_l0`` and
+``_l0_reverse`` (``W_ii_l0_reverse``, ``h_l0``); one direction keeps the cell's names. A
+reverse chain's final state is its value at t = 1, as ONNX's ``Y_h`` holds it.
+
+:meth:`OnnxTarget.default_spec` is the spec of the equations the operator documents for
+the node's attributes (:mod:`.onnx_attributes`: direction, clip, activations, input_forget,
+linear_before_reset, and seqcheck's ``peepholes`` switch that feeds P).
+
+What the engines do (onnx 1.23.2, onnxruntime 1.31.1; each point is pinned by a test in
+tests/test_onnx.py): onnxruntime conforms to every variant, in float32 only (it has no
+float64 RNN kernel, and its float64 LSTM and GRU kernels raise). onnx.reference runs
+float32 and float64 and conforms in direction, peepholes and linear_before_reset, but
+silently ignores ``clip`` (all three ops), ``input_forget`` and the LSTM's and GRU's
+``activations``; its RNN raises for any activation but Tanh.
+
+onnx and onnxruntime are imported only when a target is built.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import zlib
+from collections.abc import Mapping
+
+import numpy as np
+
+from ..errors import SeqcheckError
+from .base import Observed, Target
+from .onnx_attributes import (
+    DEFAULT_ACTIVATIONS,
+    DEFAULTS,
+    OPS,
+    attribute_variants,
+    check_op,
+    onnx_spec,
+    parse_attributes,
+    show,
+    validate_attributes,
+)
+
+__all__ = ["ENGINES", "OPS", "OPSET", "OnnxTarget", "attribute_variants", "onnx_spec",
+           "parse_attributes", "parse_onnx_target"]
+
+ENGINES = ("onnx", "onnxruntime")
+#: The opset of the built models (RNN, LSTM and GRU last changed in opset 22).
+OPSET = 22
+_IR_VERSION = 10  # what opset 22 needs; onnxruntime 1.31 reads IR versions up to 13
+_INSTALL = "pip install 'seqcheck[onnx]'"
+
+#: ONNX's gate order in the stacked W, R and B; a gate g is spec W_i{g}, W_h{g}, b_i{g}, b_h{g}.
+_GATES = {"RNN": ("h",), "LSTM": ("i", "o", "f", "c"), "GRU": ("z", "r", "n")}
+_PEEPHOLES = ("P_i", "P_o", "P_f")  # ONNX's P: i, o, f
+
+#: (engine, op) -> why the engine cannot run float64.
+_NO_FLOAT64 = {
+    ("onnxruntime", "RNN"): "onnxruntime has no float64 RNN kernel (NOT_IMPLEMENTED)",
+    ("onnxruntime", "LSTM"): "onnxruntime's float64 LSTM kernel raises 'LSTM operator does "
+                             "not support double yet'",
+    ("onnxruntime", "GRU"): "onnxruntime's float64 GRU kernel raises 'GRU operator does not "
+                            "support double yet'",
+}
+
+
+# -- naming a target and its attributes --------------------------------------------------
+def parse_onnx_target(text: str) -> tuple[str, str] | None:
+    """``"onnx:LSTM"`` -> ``("onnx", "LSTM")``; None for a name that is not an ONNX target.
+
+    Raises:
+        SeqcheckError: an ONNX engine with an unknown operator, naming the valid ones.
+
+    >>> # the engine, then the operator (any case)
+    >>> parse_onnx_target("onnxruntime:gru"), parse_onnx_target("torch.nn.LSTM")
+    (('onnxruntime', 'GRU'), None)
+    """
+    if not isinstance(text, str):
+        return None
+    engine, sep, op = text.partition(":")
+    if not sep or engine not in ENGINES:
+        return None
+    if op.upper() in OPS:
+        return engine, op.upper()
+    from ..spec.grammar import did_you_mean
+
+    close = did_you_mean(op.upper(), OPS)
+    hint = f"did you mean '{engine}:{close}'? " if close else ""
+    raise SeqcheckError(f"unknown ONNX operator {op!r} in target {text!r}\n  hint: {hint}"
+                        f"choose from {', '.join(f'{engine}:{o}' for o in OPS)}")
+
+
+# -- the target -----------------------------------------------------------------------------
+class OnnxTarget(Target):
+    """One ONNX RNN, LSTM or GRU node, run by ``engine``, as a verification target.
+
+    Arguments:
+        engine: ``"onnx"`` (onnx.reference) or ``"onnxruntime"`` (its CPU kernels).
+        op: ``"RNN"``, ``"LSTM"`` or ``"GRU"``.
+        attributes: ``{name: value}`` as :func:`parse_attributes` returns them (strings
+            are accepted too); see the module docstring.
+    Raises:
+        SeqcheckError: an unknown engine, op or attribute, or the engine not installed.
+
+    >>> # onnxruntime's bidirectional GRU: h of both chains every step, both final states
+    >>> target = OnnxTarget("onnxruntime", "GRU", {"direction": "bidirectional"})
+    >>> target.outputs, target.dtypes, target.default_spec().name
+    (('h_l0', 'h_l0_reverse'), ('float32',), 'gru_lbr0_bidirectional')
+    """
+
+    has_gradients = False
+
+    def __init__(self, engine: str, op: str, attributes: Mapping | None = None):
+        if engine not in ENGINES:
+            raise SeqcheckError(f"unknown ONNX engine {engine!r}; choose from "
+                                f"{', '.join(ENGINES)}")
+        if attributes is not None and not isinstance(attributes, Mapping):
+            raise SeqcheckError(f"attributes must be a dict {{name: value}}, got "
+                                f"{type(attributes).__name__}\n  hint: parse_attributes "
+                                "turns 'name=value' strings into one")
+        self.engine, self.op = engine, check_op(op)
+        self.attributes = validate_attributes(self.op, attributes or {})
+        self._all = {**DEFAULTS[self.op], **self.attributes}
+        _engine_module(engine)  # fail here, not in the middle of a search
+        bidirectional = self._all["direction"] == "bidirectional"
+        self._suffixes = ("_l0", "_l0_reverse") if bidirectional else ("",)
+        state_names = ("h", "c") if self.op == "LSTM" else ("h",)
+        self.name = f"{engine}:{self.op}"
+        self.outputs = tuple(f"h{s}" for s in self._suffixes)
+        self.states = tuple(f"{v}{s}" for v in state_names for s in self._suffixes)
+        self.dtypes = ("float32",) if (engine, self.op) in _NO_FLOAT64 else \
+            ("float32", "float64")
+        shown = ", ".join(f"{k}={show(v)}" for k, v in self.attributes.items())
+        order = ", ".join("h" if g == "n" and self.op == "GRU" else g
+                          for g in _GATES[self.op])
+        self.description = (f"ONNX {self.op} node, opset {OPSET}, "
+                            f"{shown or 'default attributes'}; W, R, B stacked in gate "
+                            f"order {order}")
+
+    def default_spec(self):
+        """The equations ONNX documents for this op and these attributes (see
+        :func:`onnx_spec`)."""
+        return _cached_spec(self.op, _key(self._all))
+
+    def check_dtype(self, dtype: str) -> None:
+        """Raise :class:`SeqcheckError`, naming the fix, if the engine cannot run ``dtype``."""
+        if dtype in self.dtypes:
+            return
+        if dtype in ("float32", "float64"):
+            raise SeqcheckError(
+                f"{self.name} runs in float32 only: {_NO_FLOAT64[(self.engine, self.op)]}\n"
+                f"  hint: verify it in float32, or run the node with onnx.reference "
+                f"(onnx:{self.op}) for float64")
+        raise SeqcheckError(f"dtype must be float32 or float64; got {dtype!r}")
+
+    def model(self, dtype: str, hidden_size: int):
+        """The ``onnx.ModelProto`` of the node, inputs X, W, R, B, initial_h (, initial_c, P).
+
+        Arguments:
+            dtype: ``"float32"`` or ``"float64"``, the element type of every input.
+            hidden_size: H; T, B and D are left symbolic.
+
+        >>> # the inputs an LSTM node with peepholes takes (opset 22)
+        >>> m = OnnxTarget("onnx", "LSTM", {"peepholes": 1}).model("float32", 3)
+        >>> [i.name for i in m.graph.input], m.opset_import[0].version
+        (['X', 'W', 'R', 'B', 'initial_h', 'initial_c', 'P'], 22)
+        """
+        import onnx
+
+        model = onnx.ModelProto()
+        model.CopyFrom(_model(self.op, _key(self._all), dtype, int(hidden_size)))
+        return model
+
+    def run(self, case, dtype: str, gradients: bool) -> Observed:
+        """Run the node on ``case`` (see :class:`~seqcheck.adapters.base.Target`).
+
+        Every weight block is read from ``case.params`` by its spec name. A block the
+        case does not carry but the node needs -- the forget gate's under
+        ``input_forget = 1``, or peepholes checked against a spec without them -- is
+        filled with fixed pseudo-random values, never zeros, so that an engine that uses
+        it where the spec does not shows. A case parameter the node has no place for is
+        an error. The engine runs with NumPy's floating-point warnings off (onnx.reference
+        overflows ``exp`` in saturated sigmoids, harmlessly); a non-finite output is a
+        divergence like any other.
+
+        Returns:
+            per-step ``h`` (``(T, B, H)``, one per direction) and the final ``h`` (and
+            ``c``), as float64 copies.
+        """
+        if gradients:
+            raise SeqcheckError(f"{self.name} cannot differentiate: ONNX engines run "
+                                "forward only\n  hint: verify outputs and states only "
+                                "(gradients=False)")
+        self.check_dtype(dtype)
+        if "x" not in case.inputs:
+            raise SeqcheckError(f"{self.name} reads the sequence input x; the case has "
+                                f"{', '.join(case.inputs) or 'none'}")
+        x = np.asarray(case.inputs["x"])
+        T, B = x.shape[:2]
+        H = int(case.sizes["H"]) if "H" in case.sizes else int(case.initial[self.states[0]]
+                                                                 .shape[-1])
+        feeds = self._feeds(case, np.dtype(dtype), x, H)
+        runner = _runner(self.engine, self.op, _key(self._all), dtype, H)
+        with np.errstate(all="ignore"):
+            results = runner(feeds)
+        nd = len(self._suffixes)
+        names = ("Y", "Y_h", "Y_c")[:len(results)]
+        shapes = {"Y": (T, nd, B, H), "Y_h": (nd, B, H), "Y_c": (nd, B, H)}
+        out = {}
+        for name, value in zip(names, results):
+            value = np.array(value, dtype=np.float64)
+            if value.shape != shapes[name]:
+                raise SeqcheckError(f"{self.name} returned {name} of shape {value.shape}; "
+                                    f"ONNX specifies {list(shapes[name])}")
+            out[name] = value
+        per_step = {f"h{s}": out["Y"][:, d] for d, s in enumerate(self._suffixes)}
+        final = {f"h{s}": out["Y_h"][d] for d, s in enumerate(self._suffixes)}
+        if self.op == "LSTM":
+            final.update({f"c{s}": out["Y_c"][d] for d, s in enumerate(self._suffixes)})
+        return Observed(per_step, final)
+
+    def _slots(self) -> dict[str, list[str]]:
+        """ONNX input -> the spec parameters stacked in it, for one direction."""
+        gates = _GATES[self.op]
+        slots = {"W": [f"W_i{g}" for g in gates], "R": [f"W_h{g}" for g in gates],
+                 "B": [f"b_i{g}" for g in gates] + [f"b_h{g}" for g in gates]}
+        if self._all.get("peepholes"):
+            slots["P"] = list(_PEEPHOLES)
+        return slots
+
+    def _feeds(self, case, dtype: np.dtype, x: np.ndarray, H: int) -> dict[str, np.ndarray]:
+        params = case.params
+        slots = self._slots()
+        names = {p + s for s in self._suffixes for ps in slots.values() for p in ps}
+        extra = sorted(set(params) - names)
+        if extra:
+            raise SeqcheckError(f"{self.name} ({self.description}) has no place for "
+                                f"parameters {', '.join(extra)}")
+        fillable = set(_PEEPHOLES)
+        if self._all.get("input_forget"):
+            fillable |= {"W_if", "W_hf", "b_if", "b_hf"}
+        D = x.shape[-1]
+        feeds = {"X": x.astype(dtype)}
+        for slot, stems in slots.items():
+            per_direction = []
+            for s in self._suffixes:
+                blocks = []
+                for stem in stems:
+                    shape = {"W": (H, D), "R": (H, H)}.get(slot, (H,))
+                    if stem + s in params:
+                        block = np.asarray(params[stem + s], dtype=np.float64)
+                        if block.shape != shape:
+                            raise SeqcheckError(f"{stem + s} has shape {block.shape}; "
+                                                f"{self.name} stacks blocks of shape {shape} "
+                                                f"in {slot}")
+                    elif stem in fillable:
+                        block = _filler(stem + s, shape)
+                    else:
+                        raise SeqcheckError(f"{self.name} needs parameter {stem + s} (a block "
+                                            f"of {slot}); the case has "
+                                            f"{', '.join(params) or 'none'}")
+                    blocks.append(block)
+                per_direction.append(np.concatenate(blocks))
+            feeds[slot] = np.stack(per_direction).astype(dtype)
+        for v in ("h", "c")[:2 if self.op == "LSTM" else 1]:
+            missing = [v + s for s in self._suffixes if v + s not in case.initial]
+            if missing:
+                raise SeqcheckError(f"{self.name} needs initial values for "
+                                    f"{', '.join(missing)}")
+            feeds[f"initial_{v}"] = np.stack([np.asarray(case.initial[v + s])
+                                              for s in self._suffixes]).astype(dtype)
+        return feeds
+
+
+def _filler(name: str, shape: tuple) -> np.ndarray:
+    """Fixed pseudo-random values in [-1, 1] for a block no spec parameter stands for."""
+    return np.random.default_rng(zlib.crc32(name.encode())).uniform(-1.0, 1.0, shape)
+
+
+def _key(attributes: Mapping) -> tuple:
+    return tuple(sorted(attributes.items()))
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_spec(op: str, key: tuple):
+    return onnx_spec(op, {k: v for k, v in key if v is not None})
+
+
+# -- building and running the model ---------------------------------------------------------
+def _engine_module(engine: str):
+    name = "onnx.reference" if engine == "onnx" else "onnxruntime"
+    try:
+        return importlib.import_module(name)
+    except ImportError as e:
+        raise SeqcheckError(f"ONNX targets ({engine}:...) need the {e.name} package, which is "
+                            f"not installed: {_INSTALL}") from None
+
+
+@functools.lru_cache(maxsize=64)
+def _model(op: str, key: tuple, dtype: str, H: int):
+    from onnx import TensorProto, helper
+
+    a = dict(key)
+    nd = 2 if a["direction"] == "bidirectional" else 1
+    k = len(_GATES[op])
+    elem = TensorProto.FLOAT if dtype == "float32" else TensorProto.DOUBLE
+    inputs = [("X", ["T", "B", "D"]), ("W", [nd, k * H, "D"]), ("R", [nd, k * H, H]),
+              ("B", [nd, 2 * k * H]), ("initial_h", [nd, "B", H])]
+    node_inputs = ["X", "W", "R", "B", "", "initial_h"]  # "": no sequence_lens
+    outputs = ["Y", "Y_h"]
+    if op == "LSTM":
+        inputs.append(("initial_c", [nd, "B", H]))
+        node_inputs.append("initial_c")
+        outputs.append("Y_c")
+        if a["peepholes"]:
+            inputs.append(("P", [nd, 3 * H]))
+            node_inputs.append("P")
+    attrs = {"hidden_size": H, "direction": a["direction"]}
+    if a["activations"] != DEFAULT_ACTIVATIONS[op]:
+        attrs["activations"] = list(a["activations"]) * nd  # ONNX: one list per direction
+    if a["clip"] is not None:
+        attrs["clip"] = a["clip"]
+    for name in ("input_forget", "linear_before_reset"):
+        if a.get(name):
+            attrs[name] = a[name]
+    node = helper.make_node(op, node_inputs, outputs, **attrs)
+    graph = helper.make_graph(
+        [node], f"seqcheck_{op.lower()}",
+        [helper.make_tensor_value_info(n, elem, s) for n, s in inputs],
+        [helper.make_tensor_value_info(n, elem, None) for n in outputs])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="seqcheck")
+    model.ir_version = _IR_VERSION
+    return model
+
+
+@functools.lru_cache(maxsize=64)
+def _runner(engine: str, op: str, key: tuple, dtype: str, H: int):
+    """``feeds -> [Y, Y_h(, Y_c)]`` for the node, built once per (engine, op, attributes,
+    dtype, H)."""
+    model = _model(op, key, dtype, H)
+    module = _engine_module(engine)
+    if engine == "onnx":
+        evaluator = module.ReferenceEvaluator(model)
+        return lambda feeds: evaluator.run(None, feeds)
+    options = module.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    options.log_severity_level = 4  # failures arrive as exceptions; no copy on stderr
+    session = module.InferenceSession(model.SerializeToString(), options,
+                                      providers=["CPUExecutionProvider"])
+    return lambda feeds: session.run(None, feeds)
