@@ -37,6 +37,8 @@ examples:
   seqcheck bench --quick                 speed, as ratios against torch.nn.LSTM
   seqcheck verify torch.nn.GRUCell       does torch's GRU cell follow its documented equations?
   seqcheck identify mypkg.cells:MyCell   which gate order / GRU variant does a cell follow?
+  seqcheck verify onnxruntime:LSTM --attr clip=0.5   an ONNX engine against the operator's equations
+  seqcheck conformance                   torch.nn, onnx.reference and onnxruntime, as a table
 
 exit codes: 0 ok, 1 a check failed, 2 usage or input error
 """
@@ -355,18 +357,45 @@ def cmd_compile(args) -> int:
 
 # -- verify -----------------------------------------------------------------------
 def cmd_verify(args) -> int:
-    import torch
-
     from .checks.verify import verify
 
-    dtype = {"float32": torch.float32, "float64": torch.float64}[args.dtype]
-    result = verify(args.target, spec=args.spec, dtype=dtype, max_examples=args.max_examples,
-                    seed=args.seed, gradients=not args.no_gradients)
+    attributes = None
+    if args.attr:
+        from .adapters.onnx import parse_attributes, parse_onnx_target
+
+        parsed = parse_onnx_target(args.target)
+        if parsed is None:
+            raise SeqcheckError(f"--attr applies to ONNX targets (onnx:LSTM, onnxruntime:GRU, "
+                                f"...), not to {args.target}")
+        attributes = parse_attributes(args.attr, parsed[1])
+    result = verify(args.target, spec=args.spec, attributes=attributes, mapping=args.mapping,
+                    dtype=args.dtype, max_examples=args.max_examples, seed=args.seed,
+                    gradients=False if args.no_gradients else None)
     if args.json:
         _dump(result.as_dict())
     else:
         print(result.format_text())
     return 0 if result.ok else 1
+
+
+def cmd_conformance(args) -> int:
+    from .checks.conformance import format_table, run_conformance
+
+    def progress(row) -> None:
+        if not args.json:
+            attrs = ", ".join(f"{k}={v}" for k, v in row.attributes.items()) or "defaults"
+            print(f"  {row.engine} {row.unit} ({attrs}, {row.dtype}): {row.verdict}",
+                  file=sys.stderr, flush=True)
+
+    rows = run_conformance(args.engine, max_examples=args.max_examples, seed=args.seed,
+                           dtype=args.dtype, progress=progress)
+    if args.json:
+        _dump({"seed": args.seed, "max_examples": args.max_examples,
+               "rows": [r.as_dict() for r in rows]})
+    else:
+        print(format_table(rows))
+    failed = [r for r in rows if r.verdict not in ("conforms", "unavailable")]
+    return 1 if args.strict and failed else 0
 
 
 def cmd_identify(args) -> int:
@@ -452,15 +481,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("verify", "hold an implementation to a spec on generated cases: outputs, states, "
                       "gradients (exit 1 with a shrunk counterexample if it diverges)", cmd_verify)
-    p.add_argument("target", help="a torch.nn class or factory as module:attr or a dotted path, "
-                                  "e.g. torch.nn.LSTM or mypkg.cells:MyLSTMCell")
-    p.add_argument("--spec", help="a bundled spec name or .toml path (default: recognised from "
-                                  "the target's parameters)")
+    p.add_argument("target", help="a torch.nn class or factory as module:attr or a dotted path "
+                                  "(torch.nn.LSTM, mypkg.cells:MyLSTMCell), or an ONNX node run "
+                                  "by an engine (onnx:LSTM, onnxruntime:GRU)")
+    p.add_argument("--spec", help="a bundled spec name or .toml path (default: the equations the "
+                                  "target documents, recognised from its parameters)")
+    p.add_argument("--attr", action="append", metavar="NAME=VALUE",
+                   help="an ONNX attribute, repeatable: direction=reverse, clip=0.5, "
+                        "linear_before_reset=0, input_forget=1, activations=Relu, peepholes=1")
+    p.add_argument("--mapping", metavar="FILE",
+                   help="a mapping file: how the spec's parameters are slices of the target's "
+                        "(docs/mapping.md)")
     p.add_argument("--max-examples", type=int, default=100, help="cases to try (default 100)")
     p.add_argument("--seed", type=int, default=0, help="seed of the search; replays it")
-    p.add_argument("--dtype", choices=("float32", "float64"), default="float32",
-                   help="the target's dtype (default float32)")
-    p.add_argument("--no-gradients", action="store_true", help="compare outputs and states only")
+    p.add_argument("--dtype", choices=("float32", "float64"),
+                   help="the target's dtype (default: an instance's own, else float32)")
+    p.add_argument("--no-gradients", action="store_true",
+                   help="compare outputs and states only (always so for ONNX engines)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("identify", "which spec variant and gate order does a target follow? (gate "
@@ -468,6 +505,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", help="a torch.nn class or factory, as for verify")
     p.add_argument("--max-examples", type=int, default=10, help="cases per candidate (default 10)")
     p.add_argument("--seed", type=int, default=0, help="seed of the search")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add("conformance", "the matrix: torch.nn (CPU; CUDA when present), onnx.reference and "
+                           "onnxruntime, every unit and attribute variant, against the "
+                           "equations each documents", cmd_conformance)
+    p.add_argument("--engine", action="append",
+                   choices=("torch", "torch-cuda", "onnx", "onnxruntime"),
+                   help="only these engines (repeatable; default all that are installed)")
+    p.add_argument("--max-examples", type=int, default=25, help="cases per row (default 25)")
+    p.add_argument("--seed", type=int, default=0, help="seed of every row's search")
+    p.add_argument("--dtype", choices=("float32", "float64"),
+                   help="only this dtype (default every dtype an engine runs in)")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 if any row does not conform (default: exit 0, the table is "
+                        "the finding)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("bench", "benchmarks, as ratios against baselines run in the same process", cmd_bench)

@@ -1,0 +1,141 @@
+"""The Target protocol and the conformance matrix: any object implementing
+seqcheck.adapters.base.Target is verified; a matrix row that does not conform is
+told apart as raising, silently ignoring its attribute, or diverging."""
+
+import json
+
+import numpy as np
+import pytest
+
+from seqcheck import load_spec
+from seqcheck.adapters.base import Observed, Target
+from seqcheck.checks import conformance
+from seqcheck.checks.conformance import Entry, format_table
+from seqcheck.checks.verify import make_target, verify
+from seqcheck.cli import main
+from seqcheck.errors import SeqcheckError
+from seqcheck.spec import variant
+
+RELU = "relu(W_ih @ x + b_ih + W_hh @ h[t-1] + b_hh)"
+
+
+class NumpyRNN(Target):
+    """A tanh/ReLU Elman unit written in NumPy, from torch's documented equation
+    h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh); no autograd.
+
+    behaviour: "honours" the activation attribute, "ignores" it (always tanh),
+    "raises" when asked for relu, or "off by one" (adds 1e-3 to every h).
+    """
+
+    states = ("h",)
+    outputs = ("h",)
+    dtypes = ("float64",)
+    has_gradients = False
+
+    def __init__(self, activation="tanh", behaviour="honours"):
+        self.activation, self.behaviour = activation, behaviour
+        self.name = f"NumpyRNN({activation}, {behaviour})"
+        self.description = "a NumPy Elman unit"
+
+    def default_spec(self):
+        base = load_spec("rnn_torch")
+        return variant(base, equations={"h": RELU}) if self.activation == "relu" else base
+
+    def run(self, case, dtype, gradients):
+        if self.behaviour == "raises" and self.activation == "relu":
+            raise ValueError("activation relu is not implemented")
+        p = case.params
+        relu = self.activation == "relu" and self.behaviour != "ignores"
+        h, out = case.initial["h"], []
+        for x in case.inputs["x"]:
+            a = x @ p["W_ih"].T + p["b_ih"] + h @ p["W_hh"].T + p["b_hh"]
+            h = np.maximum(a, 0) if relu else np.tanh(a)
+            if self.behaviour == "off by one":
+                h = h + 1e-3
+            out.append(h)
+        return Observed({"h": np.stack(out)}, {"h": h})
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_a_target_of_ones_own_conforms(activation):
+    result = verify(NumpyRNN(activation), max_examples=20)
+    assert result.ok and not result.gradients
+    assert result.as_dict()["counterexample"] is None
+
+
+def test_a_wrong_target_of_ones_own_is_shrunk_and_located():
+    result = verify(NumpyRNN(behaviour="off by one"), max_examples=20)
+    assert not result.ok
+    first = result.check.divergences[0]
+    assert first.what == "output h" and first.step == 1
+    assert first.actual - first.expected == pytest.approx(1e-3, rel=1e-6)
+    assert result.counterexample.steps == 1 and result.counterexample.batch == 2
+
+
+def test_gradients_of_a_target_without_autograd_are_refused():
+    with pytest.raises(SeqcheckError, match="(?s)cannot differentiate.*--no-gradients"):
+        verify(NumpyRNN(), gradients=True, max_examples=2)
+
+
+def test_a_dtype_the_target_does_not_run_in_is_refused():
+    with pytest.raises(SeqcheckError, match="does not run in float32; it runs in float64"):
+        verify(NumpyRNN(), dtype="float32", max_examples=2)
+
+
+def test_a_spec_without_the_targets_outputs_is_refused():
+    with pytest.raises(SeqcheckError, match="spec 'lstm' defines no h_l0"):
+        class Stacked(NumpyRNN):
+            outputs = ("h_l0",)
+        verify(Stacked(), spec="lstm", max_examples=2)
+
+
+def test_make_target_refuses_mixed_options():
+    with pytest.raises(SeqcheckError, match="carries its own layout"):
+        make_target(NumpyRNN(), attributes={"clip": 1.0})
+    with pytest.raises(SeqcheckError, match="apply to ONNX targets"):
+        make_target("torch.nn.LSTM", attributes={"clip": 1.0})
+
+
+def _entry(behaviour):
+    return Entry("numpy", "RNN", {"activation": "relu"},
+                 lambda: NumpyRNN("relu", behaviour), lambda: NumpyRNN("tanh"))
+
+
+@pytest.mark.parametrize("behaviour, verdict, detail", [
+    ("honours", "conforms", ""),
+    ("ignores", "ignores", "accepts activation=relu and computes the equations without it"),
+    ("raises", "raises", "ValueError: activation relu is not implemented"),
+    ("off by one", "diverges", "output h at t = 1"),
+])
+def test_a_row_says_how_it_differs(behaviour, verdict, detail):
+    [row] = conformance._run_one(_entry(behaviour), 15, 0, None)
+    assert (row.verdict, row.dtype, row.gradients) == (verdict, "float64", False)
+    assert row.detail.startswith(detail)
+    text = format_table([row])
+    assert text.splitlines()[0].split() == ["engine", "unit", "attributes", "dtype", "spec",
+                                            "verdict"]
+    assert ("findings:" in text) == (verdict != "conforms")
+
+
+def test_an_engine_that_cannot_be_built_is_listed_unavailable():
+    def missing():
+        raise SeqcheckError("onnxruntime is not installed: pip install 'seqcheck[onnx]'")
+
+    [row] = conformance._run_one(Entry("onnxruntime", "GRU", {}, missing), 5, 0, None)
+    assert row.verdict == "unavailable" and "pip install" in row.detail
+
+
+def test_unknown_engines_are_refused():
+    with pytest.raises(SeqcheckError, match="unknown engine tensorflow"):
+        conformance.entries(["tensorflow"])
+
+
+def test_cli_conformance_torch_json(capsys):
+    assert main(["conformance", "--engine", "torch", "--max-examples", "3",
+                 "--dtype", "float64", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    rows = out["rows"]
+    units = {(r["unit"], json.dumps(r["attributes"], sort_keys=True)) for r in rows}
+    assert ("LSTMCell", "{}") in units and ("GRU", '{"bidirectional": true}') in units
+    assert all(r["dtype"] == "float64" and r["gradients"] for r in rows)
+    assert all(r["ok"] for r in rows), [r for r in rows if not r["ok"]]
