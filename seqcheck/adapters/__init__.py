@@ -1,8 +1,19 @@
-"""Stage: a real implementation (a torch.nn module) -> a layout mapping it onto a spec.
+"""Stage: a real implementation -> a :class:`~.base.Target` that ``seqcheck.verify`` runs.
 
-Importing this package does not import torch; the layouts import it when used.
+- :mod:`.torch_nn`: torch.nn's recurrent modules (and modules with their parameter names)
+  in every configuration, through layouts;
+- :mod:`.onnx`: ONNX RNN, LSTM and GRU nodes, run by onnx.reference or onnxruntime;
+- :mod:`.mapping`: any torch module, through a user's mapping file;
+- :mod:`.base`: the protocol, for an engine of one's own.
+
+Importing this package imports neither torch nor onnx; the targets import them when used.
 """
 
-from .torch_nn import FAMILIES, CellLayout, Family, Layout, SequenceLayout, layout_for
+from .base import Observed, Target, projection_loss
+from .mapping import MappingTarget, load_mapping
+from .onnx import OnnxTarget
+from .torch_nn import FAMILIES, CellLayout, Family, Layout, SequenceLayout, TorchTarget, layout_for
 
-__all__ = ["FAMILIES", "CellLayout", "Family", "Layout", "SequenceLayout", "layout_for"]
+__all__ = ["FAMILIES", "CellLayout", "Family", "Layout", "MappingTarget", "Observed",
+           "OnnxTarget", "SequenceLayout", "Target", "TorchTarget", "layout_for",
+           "load_mapping", "projection_loss"]
