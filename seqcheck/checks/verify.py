@@ -450,7 +450,7 @@ def make_target(target, layout=None, *, attributes=None, mapping=None):
         if parsed is not None:
             if layout is not None or mapping is not None:
                 raise SeqcheckError(f"{target} is an ONNX node: its layout is ONNX's; "
-                                    "--layout and --mapping do not apply")
+                                    "a layout or mapping file does not apply")
             from ..adapters.onnx import OnnxTarget
 
             return OnnxTarget(*parsed, attributes=attributes)
