@@ -74,6 +74,31 @@ def spec_path(name: str) -> Path:
     return _lookup(name, spec_dir(), spec_names(), "spec", "list")
 
 
+def referenced_spec(name: str, referrer: str) -> Path:
+    """The spec a file names: a ``.toml`` path relative to ``referrer``, or a bundled name.
+
+    Used by the worked-example and mapping files, whose ``spec = ...`` may be either.
+
+    Arguments:
+        name: ``"lstm"`` or ``"my_cell.toml"``.
+        referrer: the referring file (``"<string>"``: relative to the working directory).
+    Raises:
+        SpecError: kind ``unknown-spec``, with what was looked for.
+
+    >>> referenced_spec("gru", "<string>").name
+    'gru.toml'
+    """
+    if name.endswith(".toml"):
+        here = Path(referrer).parent if referrer != "<string>" else Path.cwd()
+        p = (here / name).resolve()
+        if not p.is_file():
+            raise SpecError(Diagnostic(kind="unknown-spec",
+                                       message=f"spec file '{name}' not found", file=referrer,
+                                       symbol=name, hint=f"looked for {p}"))
+        return p
+    return spec_path(name)
+
+
 def example_path(name: str) -> Path:
     """Path of the bundled worked example ``name``."""
     return _lookup(name, reference_dir(), example_names(), "example", "list --examples")

@@ -405,22 +405,15 @@ def _resolve_spec(r: _Reader, name) -> Spec | None:
         r.error(("spec",), "type-error", "'spec' must be a spec name or a path",
                 at_value=True, hint='spec = "lstm"')
         return None
-    if name.endswith(".toml"):
-        here = Path(r.file).parent if r.file != "<string>" else Path.cwd()
-        p = (here / name).resolve()
-        if not p.is_file():
-            r.error(("spec",), "unknown-spec", f"spec file '{name}' not found",
-                    at_value=True, symbol=name, hint=f"looked for {p}")
-            return None
-        return load_spec(p)
     try:
-        return load_spec(catalogue.spec_path(name))
+        path = catalogue.referenced_spec(name, r.file)
     except SpecError as e:
         if e.first.kind != "unknown-spec":
             raise
         r.error(("spec",), "unknown-spec", e.first.message, at_value=True, symbol=name,
                 hint=e.first.hint)
         return None
+    return load_spec(path)
 
 
 def _check_spec(r: _Reader, spec: Spec) -> str:
