@@ -30,3 +30,15 @@ def _strict_floating_point():
     """Every overflow, division by zero or invalid operation in a test is an error."""
     with np.errstate(all="raise"):
         yield
+
+
+@pytest.fixture(scope="module")
+def torch_one_thread():
+    """One intra-op torch thread for a module's tests (DESIGN: two workers on two cores
+    would otherwise oversubscribe); the previous count is restored afterwards."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

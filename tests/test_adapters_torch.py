@@ -21,13 +21,7 @@ from seqcheck.backends import compile_numpy
 D, H, T, B = 3, 4, 5, 2  # H != D, so a transposed block cannot fit
 
 
-@pytest.fixture(scope="module", autouse=True)
-def torch_one_thread():
-    """One intra-op thread (DESIGN: avoids oversubscription); restored afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 # -- hand-written modules with torch's parameter names (duck typing) --------------------

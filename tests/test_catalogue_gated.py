@@ -109,16 +109,7 @@ def test_gated_spec_matches_numpy_oracle_float32(name, data):
     _compare(name, traj, ref, rtol=1e-5, atol=atol)
 
 
-# -- torch.nn.LSTM and torch.nn.GRU as a second oracle ---------------------------------
-@pytest.fixture(scope="module")
-def torch_one_thread():
-    """One intra-op thread (DESIGN: avoids oversubscription); restored afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
+# -- torch.nn.LSTM and torch.nn.GRU as a second oracle (one torch thread: conftest) ------
 def _stack(params: dict, names: str) -> torch.Tensor:
     """torch's stacked layout: the named blocks one below the other, in that order."""
     return torch.from_numpy(np.concatenate([params[n] for n in names.split()], axis=0))

@@ -39,7 +39,8 @@ def test_onnx_reference_ignoring_clip_is_a_counterexample(capsys):
     (["verify", "torch.nn.LSTM", "--attr", "clip=1"], "--attr applies to ONNX targets"),
     (["verify", "onnxruntime:GRU", "--attr", "input_forget=1"], "input_forget"),
     (["verify", "onnxruntime:GRU", "--dtype", "float64"], "float64"),
-    (["verify", "onnxruntime:RNN", "--mapping", "m.toml"], "a layout or mapping file does not apply"),
+    (["verify", "onnxruntime:RNN", "--mapping", "m.toml"],
+     "a layout or mapping file does not apply"),
 ])
 def test_usage_errors_exit_2_without_a_traceback(capsys, argv, message):
     code, out, err = _run(capsys, *argv)

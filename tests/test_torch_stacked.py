@@ -29,13 +29,7 @@ from seqcheck.checks.identify import identify
 D, H = 3, 4  # H != D, so a transposed block cannot fit
 
 
-@pytest.fixture(scope="module", autouse=True)
-def torch_one_thread():
-    """One intra-op thread (DESIGN: avoids oversubscription); restored afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def _build(make) -> torch.nn.Module:
