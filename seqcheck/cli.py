@@ -379,11 +379,11 @@ def cmd_verify(args) -> int:
 
 
 def cmd_conformance(args) -> int:
-    from .checks.conformance import format_table, run_conformance
+    from .checks.conformance import format_attributes, format_table, run_conformance
 
     def progress(row) -> None:
         if not args.json:
-            attrs = ", ".join(f"{k}={v}" for k, v in row.attributes.items()) or "defaults"
+            attrs = format_attributes(row.attributes)
             print(f"  {row.engine} {row.unit} ({attrs}, {row.dtype}): {row.verdict}",
                   file=sys.stderr, flush=True)
 

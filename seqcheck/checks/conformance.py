@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from ..errors import SeqcheckError
 from .verify import verify
 
-__all__ = ["Row", "Entry", "entries", "run_conformance", "format_table"]
+__all__ = ["Row", "Entry", "entries", "run_conformance", "format_table", "format_attributes"]
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Entry:
 
     @property
     def label(self) -> str:
-        return f"{self.unit} ({_attrs(self.attributes)})"
+        return f"{self.unit} ({format_attributes(self.attributes)})"
 
 
 @dataclass(frozen=True)
@@ -189,8 +189,7 @@ def _diagnose(entry: Entry, result, max_examples: int, seed: int, dtype: str):
         except SeqcheckError:
             again = None
         if again is not None and again.ok:
-            name = next(iter(entry.attributes))
-            return "ignores", (f"accepts {name}={entry.attributes[name]} and computes the "
+            return "ignores", (f"accepts {format_attributes(entry.attributes)} and computes the "
                                "equations without it")
     first = check.divergences[0].describe() if check.divergences else ""
     if result.explanation:
@@ -218,8 +217,12 @@ def run_conformance(engines: Iterable[str] | None = None, *, max_examples: int =
     return rows
 
 
-def _attrs(attributes: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in attributes.items()) or "defaults"
+def format_attributes(attributes: dict) -> str:
+    """``clip=0.5, activations=Sigmoid,Relu``: as ``--attr`` takes them."""
+    def show(v) -> str:
+        return ",".join(map(str, v)) if isinstance(v, (tuple, list)) else str(v)
+
+    return ", ".join(f"{k}={show(v)}" for k, v in attributes.items()) or "defaults"
 
 
 def format_table(rows: list[Row]) -> str:
@@ -234,11 +237,11 @@ def format_table(rows: list[Row]) -> str:
         verdict = r.verdict
         if verdict == "conforms" and not r.gradients:
             verdict += " (outputs only)"
-        body.append((r.engine, r.unit, _attrs(r.attributes), r.dtype, r.spec, verdict))
+        body.append((r.engine, r.unit, format_attributes(r.attributes), r.dtype, r.spec, verdict))
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
     lines = ["  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip()
              for line in (head, tuple("-" * w for w in widths), *body)]
-    notes = [f"  {r.engine} {r.unit} ({_attrs(r.attributes)}, {r.dtype}): {r.detail}"
+    notes = [f"  {r.engine} {r.unit} ({format_attributes(r.attributes)}, {r.dtype}): {r.detail}"
              for r in rows if r.verdict != "conforms" and r.detail]
     if notes:
         lines += ["", "findings:", *notes]
