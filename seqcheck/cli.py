@@ -423,6 +423,37 @@ def cmd_bench(args) -> int:
     return 0
 
 
+# -- dynamics ---------------------------------------------------------------------
+def cmd_dynamics(args) -> int:
+    from .dynamics.measure import parse_radii, parse_sizes, sweep
+    from .spec import load_spec
+
+    spec = load_spec(args.spec)
+    radii, sizes = parse_radii(args.radius), parse_sizes(args.size)
+    if args.output:
+        from .dynamics.plot import check_output
+
+        check_output(args.output)  # before the measuring, not after
+    if args.steps < 3 or args.batch < 1:
+        raise SeqcheckError(f"--steps must be ≥ 3 (a slope needs lags 1..T-1) and --batch ≥ 1; "
+                            f"got --steps {args.steps}, --batch {args.batch}")
+    result = sweep(spec, radii, args.steps, args.seed, sizes, batch=args.batch,
+                   recurrent=args.recurrent)
+    if args.output:
+        from .dynamics.plot import plot_sweep
+
+        plot_sweep(result, args.output)
+    if args.json:
+        _dump(result.as_dict())
+        if args.output:
+            print(f"wrote {args.output}", file=sys.stderr)
+        return 0
+    print(result.format_table())
+    if args.output:
+        print(f"\nwrote {args.output}")
+    return 0
+
+
 # -- main -------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -507,11 +538,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of the search")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = add("conformance", "the matrix: torch.nn (CPU; CUDA when present), onnx.reference and "
-                           "onnxruntime, every unit and attribute variant, against the "
-                           "equations each documents", cmd_conformance)
+    p = add("conformance", "the matrix: torch.nn (CPU; CUDA when present), onnx.reference, "
+                           "onnxruntime and reservoirpy, every unit and attribute variant, "
+                           "against the equations each documents", cmd_conformance)
     p.add_argument("--engine", action="append",
-                   choices=("torch", "torch-cuda", "onnx", "onnxruntime"),
+                   choices=("torch", "torch-cuda", "onnx", "onnxruntime", "reservoirpy"),
                    help="only these engines (repeatable; default all that are installed)")
     p.add_argument("--max-examples", type=int, default=25, help="cases per row (default 25)")
     p.add_argument("--seed", type=int, default=0, help="seed of every row's search")
@@ -531,6 +562,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-naive", action="store_true",
                    help="skip the naive SymPy unrolling baseline (slow)")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
+
+    p = add("dynamics", "measure vanishing and exploding gradients: ‖∂s_T/∂s_(T-k)‖₂ against "
+                        "the lag k, with the recurrent weights at chosen spectral radii",
+            cmd_dynamics)
+    p.add_argument("spec", help="a bundled spec name or a .toml path (states read at [t-1], "
+                                "forward in time)")
+    p.add_argument("--radius", default="0.5,1.0,1.5", metavar="R,R,...",
+                   help="spectral radii of the recurrent weights, comma-separated "
+                        "(default 0.5,1.0,1.5)")
+    p.add_argument("--steps", type=int, default=100, help="number of time steps T (default 100)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the weights and inputs")
+    p.add_argument("--size", action="extend", nargs="+", metavar="DIM=N",
+                   help="sizes of dims, e.g. --size H=32 D=4 (default 32 for each dim)")
+    p.add_argument("--batch", type=int, default=4,
+                   help="input sequences, averaged geometrically (default 4)")
+    p.add_argument("--recurrent", action="append", metavar="PARAM",
+                   help="a recurrent weight, repeatable (default: every parameter the "
+                        "equations multiply a state at [t-1] by)")
+    p.add_argument("-o", "--output", type=Path,
+                   help="also plot to FILE.png or FILE.svg (pip install 'seqcheck[plot]')")
+    p.add_argument("--json", action="store_true", help="print the series as JSON")
 
     p = add("example", "check a worked example number by number (exit 1 if any is wrong)",
             cmd_example)
