@@ -69,3 +69,18 @@ def test_conformance_onnx_table_names_what_is_ignored(capsys):
            "without it" in out
     assert main(["conformance", "--engine", "onnx", "--dtype", "float64", "--max-examples",
                  "5", "--strict"]) == 1
+
+
+def test_conformance_reservoirpy_says_which_node_is_seed_003s_esn(capsys):
+    code, out, _ = _run(capsys, "conformance", "--engine", "reservoirpy", "--max-examples",
+                        "10", "--json")
+    assert code == 0
+    verdicts = {(r["unit"], r["attributes"]["held to"]): r["verdict"]
+                for r in json.loads(out)["rows"]}
+    assert verdicts == {
+        ("Reservoir", "esn (seed 003)"): "conforms",
+        ("IPReservoir", "esn (seed 003)"): "diverges",
+        ("IPReservoir", "its docstring"): "conforms",
+        ("LocalPlasticityReservoir", "esn (seed 003)"): "diverges",
+        ("LocalPlasticityReservoir", "its docstring"): "diverges",
+    }

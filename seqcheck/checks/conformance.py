@@ -3,7 +3,9 @@
 ``seqcheck conformance`` verifies torch.nn's recurrent modules (on the CPU, and on CUDA
 when torch sees a GPU), ONNX's RNN, LSTM and GRU nodes run by onnx.reference and by
 onnxruntime, across the attribute variants each documents, against the spec of the
-equations it documents for those attributes, in every dtype it runs in.
+equations it documents for those attributes, in every dtype it runs in; and
+reservoirpy's reservoir nodes against seed 003's echo state network and against the
+equations their docstrings state.
 
 A row that does not conform is examined further, so the table says *how* it differs:
 
@@ -42,6 +44,7 @@ class Entry:
             :class:`SeqcheckError` when the engine is missing).
         baseline: for an attribute row, the attributes without the one it sets, to tell
             an ignored attribute from a wrong result (None: no such comparison).
+        spec: what to hold the target to (default: its ``default_spec()``).
     """
 
     engine: str
@@ -49,6 +52,7 @@ class Entry:
     attributes: dict
     make: Callable
     baseline: Callable | None = None
+    spec: Callable | None = None
 
     @property
     def label(self) -> str:
@@ -119,14 +123,31 @@ def _onnx_entries() -> list[Entry]:
     return out
 
 
+def _reservoirpy_entries() -> list[Entry]:
+    """Each reservoir node against seed 003's ESN and against what its docstring states."""
+    from ..adapters.reservoirpy import NODES, ReservoirpyTarget
+    from ..spec import load_spec
+
+    out = []
+    for node in NODES:
+        make = functools.partial(ReservoirpyTarget, node)
+        out.append(Entry("reservoirpy", node, {"held to": "esn (seed 003)"}, make,
+                         spec=functools.partial(load_spec, "esn")))
+        if NODES[node][1] != "esn":
+            out.append(Entry("reservoirpy", node, {"held to": "its docstring"}, make,
+                             spec=lambda make=make: make().documented_spec()))
+    return out
+
+
 def entries(engines: Iterable[str] | None = None) -> list[Entry]:
     """Every row of the matrix, for ``engines`` (default: all that exist here).
 
     Arguments:
-        engines: a subset of ``"torch"``, ``"torch-cuda"``, ``"onnx"``, ``"onnxruntime"``.
+        engines: a subset of ``"torch"``, ``"torch-cuda"``, ``"onnx"``, ``"onnxruntime"``,
+            ``"reservoirpy"``.
     """
     wanted = set(engines) if engines is not None else None
-    known = {"torch", "torch-cuda", "onnx", "onnxruntime"}
+    known = {"torch", "torch-cuda", "onnx", "onnxruntime", "reservoirpy"}
     if wanted is not None and not wanted <= known:
         raise SeqcheckError(f"unknown engine {', '.join(sorted(wanted - known))}; "
                             f"choose from {', '.join(sorted(known))}")
@@ -141,6 +162,8 @@ def entries(engines: Iterable[str] | None = None) -> list[Entry]:
             raise SeqcheckError("engine torch-cuda: torch sees no CUDA device here")
     if wanted is None or wanted & {"onnx", "onnxruntime"}:
         out += [e for e in _onnx_entries() if wanted is None or e.engine in wanted]
+    if wanted is None or "reservoirpy" in wanted:
+        out += _reservoirpy_entries()
     return out
 
 
@@ -159,7 +182,7 @@ def _run_one(entry: Entry, max_examples: int, seed: int, dtype: str | None) -> l
     except SeqcheckError as e:
         return [Row(entry.engine, entry.unit, entry.attributes, dtype or "-", "-",
                     "unavailable", str(e).splitlines()[0])]
-    spec = target.default_spec()
+    spec = entry.spec() if entry.spec is not None else target.default_spec()
     rows = []
     for dt in ([dtype] if dtype else target.dtypes):
         if dt not in target.dtypes:
