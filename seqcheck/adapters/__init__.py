@@ -4,16 +4,19 @@
   in every configuration, through layouts;
 - :mod:`.onnx`: ONNX RNN, LSTM and GRU nodes, run by onnx.reference or onnxruntime;
 - :mod:`.mapping`: any torch module, through a user's mapping file;
+- :mod:`.reservoirpy`: reservoirpy's reservoir nodes, for the echo state network spec;
 - :mod:`.base`: the protocol, for an engine of one's own.
 
-Importing this package imports neither torch nor onnx; the targets import them when used.
+Importing this package imports neither torch, onnx nor reservoirpy; the targets import
+them when used.
 """
 
 from .base import Observed, Target, projection_loss
 from .mapping import MappingTarget, load_mapping
 from .onnx import OnnxTarget
+from .reservoirpy import ReservoirpyTarget
 from .torch_nn import FAMILIES, CellLayout, Family, Layout, SequenceLayout, TorchTarget, layout_for
 
 __all__ = ["FAMILIES", "CellLayout", "Family", "Layout", "MappingTarget", "Observed",
-           "OnnxTarget", "SequenceLayout", "Target", "TorchTarget", "layout_for",
-           "load_mapping", "projection_loss"]
+           "OnnxTarget", "ReservoirpyTarget", "SequenceLayout", "Target", "TorchTarget",
+           "layout_for", "load_mapping", "projection_loss"]
