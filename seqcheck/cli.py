@@ -39,6 +39,7 @@ examples:
   seqcheck identify mypkg.cells:MyCell   which gate order / GRU variant does a cell follow?
   seqcheck verify onnxruntime:LSTM --attr clip=0.5   an ONNX engine against the operator's equations
   seqcheck conformance                   torch.nn, onnx.reference and onnxruntime, as a table
+  seqcheck report lstm -o lstm.html      a derivation report (also .md, .tex)
 
 exit codes: 0 ok, 1 a check failed, 2 usage or input error
 """
@@ -454,6 +455,22 @@ def cmd_dynamics(args) -> int:
     return 0
 
 
+# -- report -----------------------------------------------------------------------
+def cmd_report(args) -> int:
+    from .report import build_report, write_report
+    from .report.write import check_path
+
+    output = check_path(args.output or Path(f"{Path(args.spec).stem}.html"))
+    doc = build_report(args.spec, steps=args.steps, example=args.example, verify=args.verify,
+                       dynamics=not args.no_dynamics)
+    written = write_report(doc, output)
+    figures = written[1:]
+    print(f"wrote {written[0]}" + (f" and {len(figures)} figure file"
+                                   f"{'s' if len(figures) > 1 else ''} in {figures[0].parent}"
+                                   if figures else ""))
+    return 0 if doc.ok else 1
+
+
 # -- main -------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -589,6 +606,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="a bundled example name (see 'seqcheck list --examples') "
                                 "or a .toml path")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p = add("report", "write a derivation report (HTML with MathML, Markdown or LaTeX): "
+                      "equations, sources, graph, BPTT, examples, dynamics, conformance",
+            cmd_report)
+    p.add_argument("spec", help="a bundled spec name or a .toml path")
+    p.add_argument("-o", "--output", type=Path,
+                   help="FILE.html (one self-contained page), FILE.md or FILE.tex (figures in "
+                        "FILE_files/); default SPEC.html")
+    p.add_argument("--example", metavar="FILE",
+                   help="a worked example to check and tabulate (bundled name or .toml path)")
+    p.add_argument("--verify", metavar="TARGET",
+                   help="also verify TARGET against the spec (exit 1 if it does not conform)")
+    p.add_argument("--steps", type=int, default=3,
+                   help="steps of the unfolded graph (default 3)")
+    p.add_argument("--no-dynamics", action="store_true",
+                   help="leave out the gradient-dynamics measurement")
     return parser
 
 

@@ -7,7 +7,7 @@ import sys
 
 import seqcheck
 
-HEAVY = {"torch", "onnx", "onnxruntime"}
+HEAVY = {"torch", "onnx", "onnxruntime", "matplotlib"}
 
 
 def _modules_after(code: str) -> set[str]:

@@ -322,6 +322,17 @@ class ExampleReport:
     def __str__(self) -> str:
         return self.format_text()
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the table of printed and exact values with verdicts (seqcheck.report)."""
+        from ..report.jupyter import example_html
+
+        return example_html(self)
+
+    def _repr_latex_(self) -> str:
+        from ..report.jupyter import example_latex
+
+        return example_latex(self)
+
 
 def check_example(example: Example | str | Path) -> ExampleReport:
     """Check every printed value of a worked example against the exact and local values.

@@ -155,6 +155,17 @@ class VerifyResult:
             lines.append(f"  explained by: {self.explanation}")
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the verdict and the report (seqcheck.report)."""
+        from ..report.jupyter import verify_html
+
+        return verify_html(self)
+
+    def _repr_latex_(self) -> str:
+        from ..report.jupyter import verify_latex
+
+        return verify_latex(self)
+
     def as_dict(self) -> dict:
         out = {"ok": self.ok, "target": self.target, "spec": self.spec, "layout": self.layout,
                "examples": self.examples, "seed": self.seed, "dtype": self.dtype,

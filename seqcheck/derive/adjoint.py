@@ -239,6 +239,18 @@ class Derivation:
             return sp.ZeroMatrix(*adjoint_symbol(target, shape).shape) if shape else sp.Integer(0)
         return sp.Add(*terms) if not shape else sp.MatAdd(*terms)
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the adjoints, parameter gradients and state Jacobian, with MathML."""
+        from ..report.jupyter import derivation_html
+
+        return derivation_html(self)
+
+    def _repr_latex_(self) -> str:
+        """Jupyter: the same equations as one LaTeX ``aligned`` block."""
+        from ..report.jupyter import derivation_latex
+
+        return derivation_latex(self)
+
     def parameter_gradient(self, param: str):
         """The per-step contribution to ∂L/∂param (summed over t and the batch)."""
         terms = [_inline(self.of(c.source), c.expr) for c in self.contributions_to(param)]

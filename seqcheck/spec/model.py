@@ -248,3 +248,15 @@ class Spec:
 
     def __repr__(self) -> str:
         return f"Spec({self.name!r}, equations={list(self.variables)})"
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the equations and parameters, with MathML (seqcheck.report)."""
+        from ..report.jupyter import spec_html
+
+        return spec_html(self)
+
+    def _repr_latex_(self) -> str:
+        """Jupyter: the equations as one LaTeX ``aligned`` block."""
+        from ..report.jupyter import spec_latex
+
+        return spec_latex(self)
