@@ -176,7 +176,7 @@ def test_latex_escapes_text(tmp_path):
     tex = write_report(build_report("lstm_peephole", steps=1, dynamics=False),
                        tmp_path / "r.tex")[0].read_text(encoding="utf-8")
     assert r"lstm\_peephole" in tex
-    prose = re.sub(r"\$[^$]*\$|\\begin\{equation\*\}.*?\\end\{equation\*\}|"
+    prose = re.sub(r"\$[^$]*\$|\\begin\{(equation|multline)\*\}.*?\\end\{\1\*\}|"
                    r"\\includegraphics[^\n]*", "", tex, flags=re.S)
     assert not re.search(r"(?<!\\)_", prose)
 
@@ -249,3 +249,21 @@ def test_building_a_report_does_not_load_matplotlib():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).parent)
     assert out.stdout.strip() == "False"
+
+
+def test_long_display_formulas_break_at_top_level_terms():
+    from seqcheck.report.latex import _LINE, _top_level_terms, display_math
+    from seqcheck.report.model import Math
+
+    assert _top_level_terms(r"a + \left(b - c\right) - x_{t-1} + \frac{d}{e + f}") == [
+        "a", r"+ \left(b - c\right)", "- x_{t-1}", r"+ \frac{d}{e + f}"]
+    # the LSTM's state Jacobian block dh_t/dh_{t-1}: a dozen terms, broken over lines
+    doc = build_report("lstm", steps=1, dynamics=False)
+    blocks = [b for s in doc.sections for b in s.blocks if isinstance(b, Math) and b.display]
+    lines = [display_math(b) for b in blocks]
+    broken = [ln for ln in lines if ln[0] == r"\begin{multline*}"]
+    assert broken, "no formula of the LSTM report needed breaking"
+    for ln in broken:  # one term may be longer than a line; a line never holds two then
+        body = ln[1].split(" \\\\\n")
+        assert len(body) > 1
+        assert all(len(part) <= _LINE or len(_top_level_terms(part)) == 1 for part in body)

@@ -127,6 +127,59 @@ def latex_math(m: Math) -> str:
     return f"{lhs} = {rhs}"
 
 
+_LINE = 110  # characters of LaTeX source per line of a broken display formula
+
+
+def _top_level_terms(tex: str) -> list[str]:
+    r"""``a + b - c`` split before each ``+``/``-`` outside braces and \left...\right."""
+    terms, depth, start, k = [], 0, 0, 0
+    while k < len(tex):
+        if tex.startswith(r"\left", k) and not tex[k + 5:k + 6].isalpha():
+            depth, k = depth + 1, k + 5
+            continue
+        if tex.startswith(r"\right", k) and not tex[k + 6:k + 7].isalpha():
+            depth, k = depth - 1, k + 6
+            continue
+        ch = tex[k]
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch in "+-" and depth == 0 and k > 0 and tex[k - 1] == " " and tex[k + 1:k + 2] == " ":
+            terms.append(tex[start:k].rstrip())
+            start = k
+        k += 1
+    terms.append(tex[start:].strip())
+    return [t for t in terms if t]
+
+
+def display_math(m: Math) -> list[str]:
+    r"""A display formula: ``equation*``, or ``multline*`` broken at top-level ``+``/``-``
+    when it would run past the margin (a state Jacobian of the LSTM has a dozen terms).
+
+    >>> import sympy as sp
+    >>> a, b = sp.symbols("a b")
+    >>> print(*display_math(Math(a + b, lhs=sp.Symbol("y"))), sep="\n")
+    \begin{equation*}
+    y = a + b
+    \end{equation*}
+    """
+    tex = latex_math(m)
+    if len(tex) <= _LINE:
+        return [r"\begin{equation*}", tex, r"\end{equation*}"]
+    lines, current = [], ""
+    for term in _top_level_terms(tex):
+        if current and len(current) + len(term) > _LINE:
+            lines.append(current)
+            current = term
+        else:
+            current = f"{current} {term}".strip()
+    lines.append(current)
+    if len(lines) == 1:
+        return [r"\begin{equation*}", tex, r"\end{equation*}"]
+    return [r"\begin{multline*}", " \\\\\n".join(lines), r"\end{multline*}"]
+
+
 def _inline(parts) -> str:
     return "".join(f"${latex_math(p)}$" if isinstance(p, Math) else escape_latex(p)
                    for p in parts)
@@ -153,7 +206,7 @@ def _block(b, figures_dir: Path, link: str) -> list[str]:
     if isinstance(b, Paragraph):
         return [_inline(b.parts), ""]
     if isinstance(b, Math):
-        return [r"\begin{equation*}", latex_math(b), r"\end{equation*}"]
+        return display_math(b)
     if isinstance(b, Table):
         return _table(b)
     if isinstance(b, Figure):
