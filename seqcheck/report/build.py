@@ -76,10 +76,16 @@ def equations_section(spec: Spec) -> Section:
     """The spec's equations as display math, then its inputs and states."""
     timed = _timed(spec)
     dims = ", ".join(f"{d.name}: {d.doc}" for d in spec.dims)
-    blocks: list = [Paragraph((f"Dimensions: {dims}. One step of the recurrence, as the "
-                               "lecture writes it (a subscript t is the step):",))]
+    blocks: list = [Paragraph((f"Dimensions: {dims}. One step of the recurrence (a "
+                               "subscript t is the step), typeset from the spec; SymPy "
+                               "orders the terms of each sum and product:",))]
     blocks += [Math(e.expr, display=True, lhs=spec.symbol(e.target), variables=timed)
                for e in spec.equations]
+    where = Path(spec.path).name if spec.path else "the spec"
+    blocks.append(Paragraph((f"As transcribed from the lecture, in {where}:",)))
+    blocks.append(Code("\n".join(f"{e.target} = {e.text}" + (f"    # line {e.line}"
+                                                              if e.line else "")
+                                  for e in spec.equations), language="toml"))
     blocks.append(_declarations(spec))
     return Section("Equations", tuple(blocks), role="equations")
 
