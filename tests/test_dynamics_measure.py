@@ -15,6 +15,7 @@ import sys
 
 import numpy as np
 import pytest
+from cells import one_state_cell
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,39 +34,8 @@ from seqcheck.dynamics.measure import (
 from seqcheck.dynamics.plot import plot_sweep
 from seqcheck.dynamics.recurrence import recurrence
 
-LINEAR = """
-name = "linear"
-outputs = ["h"]
-[dims]
-H = "hidden size"
-D = "input size"
-[inputs]
-x = { shape = ["D"] }
-[states]
-h = { shape = ["H"], init = "0" }
-[params]
-W = { shape = ["H", "H"] }
-U = { shape = ["H", "D"] }
-[equations]
-h = "W @ h[t-1] + U @ x"
-"""
-
-ONE_ACTIVATION = """
-name = "one_activation"
-outputs = ["h"]
-[dims]
-H = "hidden size"
-D = "input size"
-[inputs]
-x = { shape = ["D"] }
-[states]
-h = { shape = ["H"], init = "0" }
-[params]
-W = { shape = ["H", "H"] }
-U = { shape = ["H", "D"] }
-[equations]
-h = "{f}(W @ h[t-1] + U @ x)"
-"""
+LINEAR = one_state_cell("linear", "W @ h[t-1] + U @ x")
+ONE_ACTIVATION = one_state_cell("one_activation", "{f}(W @ h[t-1] + U @ x)")
 
 FIVE = ["elman", "lstm", "gru", "leaky_rnn", "esn"]
 

@@ -12,6 +12,7 @@ from functools import cache
 import numpy as np
 import pytest
 import sympy as sp
+from cells import one_state_cell
 from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -35,23 +36,7 @@ from seqcheck.dynamics.theory import (
 )
 from seqcheck.errors import SeqcheckError
 
-SIGMOID_RNN = """
-name = "sigmoid_rnn"
-outputs = ["h"]
-[dims]
-D = "input size"
-H = "hidden size"
-[inputs]
-x = { shape = ["D"] }
-[states]
-h = { shape = ["H"], init = "0" }
-[params]
-W = { shape = ["H", "H"] }
-U = { shape = ["H", "D"] }
-b = { shape = ["H"] }
-[equations]
-h = "sigmoid(W @ h[t-1] + U @ x + b)"
-"""
+SIGMOID_RNN = one_state_cell("sigmoid_rnn", "sigmoid(W @ h[t-1] + U @ x + b)", bias=True)
 
 # spec -> (recurrent weight, γ = sup |f'| of the activation around it)
 PASCANU_FORMS = {"elman": ("W_1", 1.0), "rnn_torch": ("W_hh", 1.0), "rnn": ("W_hh", 1.0),
