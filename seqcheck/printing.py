@@ -16,7 +16,7 @@ from sympy.printing.str import StrPrinter
 
 from .spec.functions import clip
 
-__all__ = ["TextPrinter", "MathPrinter", "text", "latex"]
+__all__ = ["TextPrinter", "MathPrinter", "elementwise_call", "text", "latex"]
 
 _REF = re.compile(r"^(?P<base>.*?)(?:\[t(?P<off>[+-]\d+)\])?$")
 _GREEK = {"alpha", "beta", "gamma", "delta", "eta", "theta", "lambda", "mu", "sigma", "tau",
@@ -51,6 +51,28 @@ def _signed_terms(printer, expr) -> str:
     return out
 
 
+def elementwise_call(expr) -> tuple[str, tuple] | None:
+    """How a printer shows ``f.(v)``: ``(name, (v, *extra))`` for a named function of one
+    argument (``("tanh", (v,))``) or clip with its bound (``("clip", (v, c))``); None for
+    any other lambda body (a derivative such as H(c − |v|)), which a printer expands.
+
+    >>> import sympy as sp
+    >>> v = sp.MatrixSymbol("v", 2, 1)
+    >>> elementwise_call(v.applyfunc(sp.tanh))
+    ('tanh', (v,))
+    """
+    lam = expr.function
+    if not isinstance(lam, sp.Lambda):
+        return None
+    (d,) = lam.variables
+    body = lam.expr
+    if isinstance(body, sp.Function) and body.args == (d,):
+        return type(body).__name__, (expr.expr,)
+    if isinstance(body, clip) and body.args[0] == d:  # clip(v, c): v and its bound
+        return "clip", (expr.expr, body.args[1])
+    return None
+
+
 class TextPrinter(StrPrinter):
     """One-line text: ``d_i = adj_i ⊙ i ⊙ (1 - i)``, ``W_hiᵀ d_i``."""
 
@@ -67,13 +89,12 @@ class TextPrinter(StrPrinter):
 
     def _print_ElementwiseApplyFunction(self, expr):
         lam = expr.function
+        call = elementwise_call(expr)
+        if call is not None:
+            return f"{call[0]}({', '.join(self._print(a) for a in call[1])})"
         if isinstance(lam, sp.Lambda):
             (d,) = lam.variables
             body = lam.expr
-            if isinstance(body, sp.Function) and body.args == (d,):
-                return f"{type(body).__name__}({self._print(expr.expr)})"
-            if isinstance(body, clip) and body.args[0] == d:  # clip(v, c): v and its bound
-                return f"clip({self._print(expr.expr)}, {self._print(body.args[1])})"
             out = self._print(body.xreplace({d: sp.Symbol(f"({self._print(expr.expr)})")}))
             return f"({out})" if isinstance(body, sp.Add) else out
         return f"{lam}({self._print(expr.expr)})"
@@ -176,18 +197,16 @@ class MathPrinter(LatexPrinter):
 
     def _print_ElementwiseApplyFunction(self, expr):
         lam = expr.function
+        call = elementwise_call(expr)
+        if call is not None:
+            name, args = call
+            fn = {"sigmoid": r"\sigma", "tanh": r"\tanh", "exp": r"\exp",
+                  "log": r"\log"}.get(name, rf"\operatorname{{{name}}}")
+            return rf"{fn}\left({', '.join(self._print(a) for a in args)}\right)"
         if isinstance(lam, sp.Lambda):
             (d,) = lam.variables
             body = lam.expr
             arg = self._print(expr.expr)
-            if isinstance(body, sp.Function) and body.args == (d,):
-                name = type(body).__name__
-                fn = {"sigmoid": r"\sigma", "tanh": r"\tanh", "exp": r"\exp",
-                      "log": r"\log"}.get(name, rf"\operatorname{{{name}}}")
-                return rf"{fn}\left({arg}\right)"
-            if isinstance(body, clip) and body.args[0] == d:  # clip(v, c): v and its bound
-                bound = self._print(body.args[1])
-                return rf"\operatorname{{clip}}\left({arg}, {bound}\right)"
             # Any other body (clip's derivative H(c - |a|)): the argument, printed once,
             # stands in for the lambda's variable; a symbol named after it would be
             # split at its underscores.

@@ -20,8 +20,7 @@ from sympy.printing.mathml import MathMLPresentationPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence_traditional
 from sympy.printing.printer import Printer
 
-from ..printing import _GREEK, _split, _time
-from ..spec.functions import clip
+from ..printing import _GREEK, _split, _time, elementwise_call
 
 __all__ = ["MathMLPrinter", "mathml", "precedence"]
 
@@ -236,14 +235,14 @@ class MathMLPrinter(MathMLPresentationPrinter):
 
     def _print_ElementwiseApplyFunction(self, expr):
         lam = expr.function
+        call = elementwise_call(expr)
+        if call is not None:
+            name, args = call
+            head = self._mi("clip") if name == "clip" else self._fn(name)
+            return self._call(head, *(self._print(a) for a in args))
         if isinstance(lam, sp.Lambda):
             (d,) = lam.variables
             body = lam.expr
-            if isinstance(body, sp.Function) and body.args == (d,):
-                return self._call(self._fn(type(body).__name__), self._print(expr.expr))
-            if isinstance(body, clip) and body.args[0] == d:  # clip(v, c): v and its bound
-                return self._call(self._mi("clip"), self._print(expr.expr),
-                                  self._print(body.args[1]))
             # Any other body: the argument, printed in parentheses, stands in for the
             # lambda's variable (as in MathPrinter).
             stand_in = f"_arg{len(self._verbatim)}"
