@@ -66,8 +66,11 @@ class NumpyNamespace:
         return numpy.errstate(under="ignore")
 
     def sigmoid(self, x):
-        # σ(x) = (1 + tanh(x/2)) / 2: exact, bounded for every finite x, one transcendental.
-        return 0.5 * numpy.tanh(0.5 * x) + 0.5
+        # σ(x) = 1 / (1 + e) for x ≥ 0 and e / (1 + e) for x < 0, e = exp(-|x|): never
+        # exponentiates a positive number, and keeps full relative accuracy in the negative
+        # tail, where (1 + tanh(x/2)) / 2 cancels to 0 (σ(-40) ≈ 4e-18 is representable).
+        e = numpy.exp(-numpy.abs(x))
+        return numpy.where(x >= 0, 1, e) / (1 + e)
 
     def relu(self, x):
         return numpy.maximum(x, 0)
