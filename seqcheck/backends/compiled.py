@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+import numpy
 import sympy as sp
 
 from ..errors import CompileError, ShapeError
@@ -119,6 +120,31 @@ def bind_dims(spec: Spec, arrays: dict, leading: dict[str, tuple]) -> tuple[dict
     return binding, problems
 
 
+def _nonfinite(a) -> tuple[tuple, int] | None:
+    """The index of ``a``'s first NaN or ±inf (row-major) and their count, or None."""
+    bad = ~(a.isfinite() if hasattr(a, "isfinite") else numpy.isfinite(a))  # torch or NumPy
+    if not bool(bad.any()):
+        return None
+    flat = int(bad.reshape(-1).nonzero()[0][0])
+    return tuple(int(i) for i in numpy.unravel_index(flat, tuple(a.shape))), int(bad.sum())
+
+
+def _check_finite(split: Mapping) -> None:
+    """Refuse NaN and ±inf in the arrays a pass runs on, naming the first one."""
+    kinds = {"params": "parameter", "inputs": "input", "initial": "initial state"}
+    for group, arrays in split.items():
+        for name, a in arrays.items():
+            found = _nonfinite(a)
+            if found is not None:
+                idx, count = found
+                raise ShapeError(
+                    f"{kinds[group]} '{name}' has a non-finite value {float(a[idx])} at index "
+                    f"{list(idx)} ({count} of {int(numpy.prod(tuple(a.shape)))} entries are "
+                    "NaN or ±inf); seqcheck compares finite values only\n  hint: replace "
+                    "them (numpy.nan_to_num), or pass allow_nonfinite=True to run on them "
+                    "anyway")
+
+
 class CompiledSpec:
     """A spec compiled to generated code, run on one array namespace.
 
@@ -210,9 +236,17 @@ class CompiledSpec:
         return split, binding, T, B
 
     def forward(self, params: Mapping, inputs: Mapping, initial: Mapping | None = None,
-                steps: int | None = None) -> Trajectory:
-        """Run the spec forward; see the class docstring."""
+                steps: int | None = None, *, allow_nonfinite: bool = False) -> Trajectory:
+        """Run the spec forward; see the class docstring.
+
+        A NaN or ±inf in a parameter, input or initial state raises :class:`ShapeError`
+        naming the array and the index of its first non-finite entry, because a
+        comparison against such a pass would compare nothing. ``allow_nonfinite=True``
+        runs on it anyway (to study how non-finite values propagate).
+        """
         split, binding, T, B = self._arrays(params, inputs, dict(initial or {}), steps)
+        if not allow_nonfinite:
+            _check_finite(split)
         with self.xp.errstate():
             raw = self._forward(split["params"], split["inputs"], split["initial"], T, B,
                                 binding, self.xp)
