@@ -85,3 +85,21 @@ def test_each_defect_is_found_and_its_counterexample_exposes_it(defect, exposed,
     assert result.check.divergences[0].what.startswith(first), result.format_text()
     if defect == "detaches the recurrence":  # the forward pass is exactly right
         assert all(d.what.startswith("gradient") for d in result.check.divergences)
+
+
+class NaNWherePositive(LSTMByHand):
+    """Right everywhere except that a positive h comes out as NaN."""
+
+    def forward(self, x, state):
+        out, (h, c) = super().forward(x, state)
+        nan = torch.full_like(out, float("nan"))
+        return torch.where(out > 0, nan, out), (torch.where(h > 0, nan[-1:], h), c)
+
+
+def test_a_target_returning_nan_does_not_conform():
+    result = verify(lambda d, h: NaNWherePositive(d, h), spec="lstm", max_examples=20,
+                    seed=2, dtype="float64")
+    assert not result.ok
+    first = result.check.divergences[0]
+    assert first.what == "output h" and first.actual != first.actual  # NaN
+    assert "actual nan" in result.format_text()

@@ -21,6 +21,9 @@ an L-layer bidirectional stack, whose longest path runs through every chain -- a
 the largest parameter. float64 targets are held to ≈ 1e-13, float32 ones to ≈ 1e-5 at
 small sizes; both grow with T, with depth and with the size of the pre-activations.
 
+``verify(..., save=PATH)`` writes the shrunk counterexample to an ``.npz`` and
+``verify(..., replay=PATH)`` checks exactly that case again, with no search.
+
 The target is never altered: a module instance is deep-copied, torch's and NumPy's
 RNG states, torch's default dtype and grad mode are restored, also when the target
 raises.
@@ -41,7 +44,7 @@ from ..errors import SeqcheckError
 from ..spec import Spec, load_spec, variant
 
 __all__ = ["Divergence", "CaseCheck", "VerifyResult", "verify", "make_target", "resolve_target",
-           "tolerance", "DECISIVE"]
+           "tolerance", "DECISIVE", "SavedCase", "save_case", "load_case"]
 
 #: The search shrinks towards cases whose worst |Δ| exceeds this many tolerances.
 DECISIVE = 8.0
@@ -102,8 +105,14 @@ class CaseCheck:
     def ratio(self) -> float:
         if self.error is not None:
             return float("inf")
-        return max((d.abs_err / d.tol if d.tol > 0 else float("inf") for d in self.divergences),
-                   default=0.0)
+        return max((_ratio(d) for d in self.divergences), default=0.0)
+
+
+def _ratio(d: Divergence) -> float:
+    """|Δ| / tolerance; infinite for a NaN or infinite value, which no tolerance covers
+    (a NaN ratio would compare false with everything and hide the divergence)."""
+    r = d.abs_err / d.tol if d.tol > 0 else float("inf")
+    return float("inf") if r != r else r
 
 
 @dataclass(frozen=True)
@@ -132,6 +141,7 @@ class VerifyResult:
     counterexample: object = None
     check: CaseCheck | None = None
     explanation: str | None = None
+    replayed: str | None = None
 
     def __bool__(self) -> bool:
         return self.ok
@@ -139,12 +149,19 @@ class VerifyResult:
     def format_text(self) -> str:
         head = (f"{self.target} against spec '{self.spec}' ({self.layout}, {self.dtype}, "
                 f"{'outputs, states and gradients' if self.gradients else 'outputs and states'})")
-        if self.ok:
+        if self.replayed:
+            where = f"the case saved in {self.replayed} (seed {self.seed})"
+            if self.ok:
+                return f"conforms: {head}\n  on {where}"
+            lines = [f"does not conform: {head}",
+                     f"  counterexample replayed from {where}: "
+                     f"{self.counterexample.describe()}"]
+        elif self.ok:
             return (f"conforms: {head}\n  {self.examples} generated cases, seed {self.seed}")
-        case = self.counterexample
-        lines = [f"does not conform: {head}",
-                 f"  counterexample ({self.examples} cases searched, seed {self.seed}; "
-                 f"replay with --seed {self.seed}): {case.describe()}"]
+        else:
+            lines = [f"does not conform: {head}",
+                     f"  counterexample ({self.examples} cases searched, seed {self.seed}; "
+                     f"replay with --seed {self.seed}): {self.counterexample.describe()}"]
         if self.check.error:
             lines.append(f"  the target raised: {self.check.error}")
         for d in self.check.divergences[:6]:
@@ -169,7 +186,7 @@ class VerifyResult:
     def as_dict(self) -> dict:
         out = {"ok": self.ok, "target": self.target, "spec": self.spec, "layout": self.layout,
                "examples": self.examples, "seed": self.seed, "dtype": self.dtype,
-               "gradients": self.gradients, "counterexample": None}
+               "gradients": self.gradients, "replayed": self.replayed, "counterexample": None}
         if not self.ok:
             case = self.counterexample
             sizes = dict(case.sizes)
@@ -484,7 +501,8 @@ def make_target(target, layout=None, *, attributes=None, mapping=None):
 
 def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dtype=None,
            max_examples: int = 100, seed: int = 0, gradients: bool | None = None,
-           shrink: bool = True, explain: bool = True) -> VerifyResult:
+           shrink: bool = True, explain: bool = True, save=None,
+           replay=None) -> VerifyResult:
     """Search for a case on which ``target`` and ``spec`` disagree.
 
     Arguments:
@@ -503,6 +521,10 @@ def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dty
             whenever the target can differentiate; ONNX engines cannot).
         shrink, explain: shrink the counterexample, and look for the change of the spec
             that explains it (both on by default).
+        save: a path; a counterexample found is written there (:func:`save_case`, an
+            ``.npz``). Nothing is written when the target conforms.
+        replay: a path written by ``save``; that one case is checked, with no search, in
+            the saved dtype and gradient setting (see :func:`load_case`).
     Returns:
         A :class:`VerifyResult` (``bool(result)`` is ``result.ok``).
 
@@ -524,6 +546,23 @@ def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dty
         spec = tgt.default_spec()
     elif not isinstance(spec, Spec):
         spec = load_spec(spec)
+    saved = None
+    if replay is not None:
+        saved = load_case(replay)
+        if saved.spec != spec.name:
+            raise SeqcheckError(f"{replay} holds a counterexample to spec {saved.spec!r}, not "
+                                f"{spec.name!r}\n  hint: pass spec={saved.spec!r} (--spec "
+                                f"{saved.spec})")
+        if dtype is not None and _dtype_name(dtype) != saved.dtype:
+            raise SeqcheckError(f"{replay} was found in {saved.dtype}, not "
+                                f"{_dtype_name(dtype)}\n  hint: leave out dtype to replay it "
+                                "as saved")
+        dtype = saved.dtype
+        seed = saved.seed
+        if gradients is None and saved.gradients and tgt.has_gradients:
+            gradients = True
+        elif gradients is None:
+            gradients = False
     dtype = _dtype_name(dtype) if dtype is not None else tgt.dtypes[0]
     if dtype not in tgt.dtypes:
         raise SeqcheckError(f"{tgt.name} does not run in {dtype}; it runs in "
@@ -542,6 +581,8 @@ def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dty
     fixed = tgt.fixed_sizes(spec)
     with _preserved():
         checker = _Checker(tgt, spec, dtype, gradients)
+        if saved is not None:
+            return _replay(checker, saved, replay, explain)
         strategy = cases(spec, fixed_sizes=fixed)
         found = None
         worst: list = [0.0, None]
@@ -571,8 +612,123 @@ def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dty
                                 seed, dtype, gradients)
         final = checker.check(found)
         explanation = _explain(checker, found) if explain else None
-    return VerifyResult(False, tgt.name, spec.name, tgt.description, max_examples, seed,
-                        dtype, gradients, found, final, explanation)
+    result = VerifyResult(False, tgt.name, spec.name, tgt.description, max_examples, seed,
+                          dtype, gradients, found, final, explanation)
+    if save is not None:
+        save_case(save, result)
+    return result
+
+
+def _replay(checker: _Checker, saved: SavedCase, path, explain: bool) -> VerifyResult:
+    """Check the one saved case; its arrays must fit the spec at the saved sizes."""
+    from ..strategies import _shapes
+
+    spec, case = checker.spec, saved.case
+    missing = [d.name for d in spec.dims if d.name not in case.sizes]
+    if missing or set(case.sizes) - {d.name for d in spec.dims}:
+        raise SeqcheckError(f"{path}: sizes {dict(case.sizes)} do not name the dims of spec "
+                            f"{spec.name!r} ({', '.join(d.name for d in spec.dims)})")
+    fixed = checker.target.fixed_sizes(spec) or {}
+    clash = {k: v for k, v in fixed.items() if case.sizes.get(k) != v}
+    if clash:
+        raise SeqcheckError(f"{path}: the case has sizes {dict(case.sizes)}, but the target "
+                            f"is fixed at {clash}\n  hint: replay it on a target built with "
+                            "the saved sizes (a class or factory)")
+    plan = _shapes(spec, case.sizes)
+    want = {"params": plan.params, "inputs": plan.inputs(case.steps, case.batch),
+            "initial": plan.initial(case.batch), "seeds": plan.seeds(case.steps, case.batch)}
+    for group, shapes in want.items():
+        have = {n: tuple(a.shape) for n, a in getattr(case, group).items()}
+        if have != {n: tuple(sh) for n, sh in shapes.items()}:
+            raise SeqcheckError(f"{path}: the saved {group} {have} do not fit spec "
+                                f"{spec.name!r} at {case.describe()}; expected "
+                                f"{ {n: tuple(sh) for n, sh in shapes.items()} }")
+    check = checker.check(case)
+    tgt = checker.target
+    if check.ok:
+        return VerifyResult(True, tgt.name, spec.name, tgt.description, 1, saved.seed,
+                            checker.dtype, checker.gradients, replayed=str(path))
+    explanation = _explain(checker, case) if explain else None
+    return VerifyResult(False, tgt.name, spec.name, tgt.description, 1, saved.seed,
+                        checker.dtype, checker.gradients, case, check, explanation,
+                        replayed=str(path))
+
+
+# -- saving and replaying a counterexample ---------------------------------------------
+_FORMAT = "seqcheck-counterexample-1"
+_GROUPS = ("params", "inputs", "initial", "seeds")
+
+
+@dataclass(frozen=True)
+class SavedCase:
+    """A counterexample read back by :func:`load_case`: the case and how it was found."""
+
+    case: object
+    target: str
+    spec: str
+    dtype: str
+    seed: int
+    gradients: bool
+
+
+def save_case(path, result: VerifyResult) -> None:
+    """Write ``result``'s counterexample to ``path`` (``.npz``, every array float64).
+
+    The file holds the case (sizes, steps, batch, params, inputs, initial states, seeds),
+    the target and spec names, the dtype, the seed and the gradient setting; it is read
+    with ``allow_pickle=False``.
+    """
+    if result.ok or result.counterexample is None:
+        raise SeqcheckError("the target conforms: there is no counterexample to save")
+    case = result.counterexample
+    arrays = {"format": np.array(_FORMAT), "target": np.array(result.target),
+              "spec": np.array(result.spec), "dtype": np.array(result.dtype),
+              "seed": np.array(result.seed, dtype=np.int64),
+              "gradients": np.array(result.gradients),
+              "steps": np.array(case.steps, dtype=np.int64),
+              "batch": np.array(case.batch, dtype=np.int64)}
+    arrays.update({f"sizes/{k}": np.array(v, dtype=np.int64) for k, v in case.sizes.items()})
+    for group in _GROUPS:
+        arrays.update({f"{group}/{n}": np.asarray(a, dtype=np.float64)
+                       for n, a in getattr(case, group).items()})
+    try:
+        with open(path, "wb") as f:
+            np.savez(f, **arrays)
+    except OSError as e:
+        raise SeqcheckError(f"cannot write the counterexample to {path}: {e}") from None
+
+
+def load_case(path) -> SavedCase:
+    """Read a counterexample written by :func:`save_case`; any problem is a SeqcheckError."""
+    from ..strategies import Case
+
+    try:
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:
+            data = {k: z[k] for k in z.files}
+    except FileNotFoundError:
+        raise SeqcheckError(f"no counterexample file {path}\n  hint: write one with "
+                            "verify(..., save=PATH) or seqcheck verify TARGET --save FILE") \
+            from None
+    except Exception as e:  # noqa: BLE001 - zipfile, NumPy and OS errors alike
+        raise SeqcheckError(f"cannot read {path} as a saved counterexample ({type(e).__name__}: "
+                            f"{e}); the file is truncated, corrupted or not written by "
+                            "seqcheck verify --save") from None
+    need = ("format", "target", "spec", "dtype", "seed", "gradients", "steps", "batch")
+    missing = [k for k in need if k not in data]
+    if missing or str(data["format"]) != _FORMAT:
+        raise SeqcheckError(f"{path} is not a seqcheck counterexample ({_FORMAT}): "
+                            + (f"missing {', '.join(missing)}" if missing
+                               else f"format {str(data['format'])!r}"))
+
+    def group(prefix):
+        return {k[len(prefix) + 1:]: v for k, v in data.items() if k.startswith(prefix + "/")}
+
+    case = Case(sizes={k: int(v) for k, v in group("sizes").items()},
+                steps=int(data["steps"]), batch=int(data["batch"]),
+                **{g: {n: np.asarray(a, dtype=np.float64) for n, a in group(g).items()}
+                   for g in _GROUPS})
+    return SavedCase(case, str(data["target"]), str(data["spec"]), str(data["dtype"]),
+                     int(data["seed"]), bool(data["gradients"]))
 
 
 def _dtype_name(dtype) -> str:
