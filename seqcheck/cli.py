@@ -371,7 +371,8 @@ def cmd_verify(args) -> int:
         attributes = parse_attributes(args.attr, parsed[1])
     result = verify(args.target, spec=args.spec, attributes=attributes, mapping=args.mapping,
                     dtype=args.dtype, max_examples=args.max_examples, seed=args.seed,
-                    gradients=False if args.no_gradients else None)
+                    gradients=False if args.no_gradients else None, save=args.save,
+                    replay=args.replay)
     if args.json:
         _dump(result.as_dict())
     else:
@@ -546,6 +547,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the target's dtype (default: an instance's own, else float32)")
     p.add_argument("--no-gradients", action="store_true",
                    help="compare outputs and states only (always so for ONNX engines)")
+    p.add_argument("--save", metavar="FILE",
+                   help="write the shrunk counterexample to FILE (.npz) if one is found")
+    p.add_argument("--replay", metavar="FILE",
+                   help="check only the counterexample saved in FILE by --save (no search)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("identify", "which spec variant and gate order does a target follow? (gate "
