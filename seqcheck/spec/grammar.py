@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import difflib
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -218,6 +219,7 @@ def parse_expression(text: str) -> ParsedExpr:
     try:
         tree = ast.parse("(\n" + text + "\n)", mode="eval")
     except SyntaxError as e:
+        _raise_digit_error(text, e)
         _raise_statement_error(text)
         lineno = max(1, (e.lineno or 2) - 1)
         col = max(0, (e.offset or 1) - 1)
@@ -236,6 +238,24 @@ def parse_expression(text: str) -> ParsedExpr:
         ) from None
     _check_tree(text, tree)
     return ParsedExpr(text, tree)
+
+
+def _raise_digit_error(text: str, e: SyntaxError) -> None:
+    """Python refuses decimal literals over ``sys.get_int_max_str_digits()`` digits as a syntax
+    error; report them as the number over the digit limit that they are."""
+    if "integer string conversion" not in (e.msg or ""):
+        return
+    lines = text.split("\n")
+    for lineno, line in enumerate(lines, 1):
+        for m in re.finditer(r"\w+", line):
+            digits = sum(ch.isdigit() for ch in m.group())
+            if m.group()[0].isdigit() and digits > LIMITS["digits"]:
+                raise ExprError(
+                    "too-large",
+                    f"the number has {digits} digits; the limit is {LIMITS['digits']}",
+                    lineno=lineno, col=m.start(), span=m.end() - m.start(),
+                    hint="write the number in scientific notation or as a parameter",
+                )
 
 
 def _raise_statement_error(text: str) -> None:
@@ -296,7 +316,11 @@ def _check_node(text: str, node: ast.AST) -> None:
                 **pos,
                 hint="only integer and decimal numbers may appear in expressions",
             )
-        digits = sum(ch.isdigit() for ch in _segment(text, node))
+        seg = _segment(text, node).lower()
+        if seg[:2] in ("0x", "0o", "0b"):  # 0x + 40 hex digits would be a 49-digit integer
+            digits = sum(ch in "0123456789abcdef" for ch in seg[2:])
+        else:
+            digits = sum(ch.isdigit() for ch in seg)
         if digits > LIMITS["digits"]:
             raise ExprError(
                 "too-large",

@@ -295,15 +295,22 @@ def _shape(entry: _Entry, name: str, dims: dict[str, Dim], diags) -> tuple | Non
     return tuple(out)
 
 
+#: A shape entry is a short sum or product of dims; longer text is refused before parsing, so a
+#: deep or huge entry can neither exhaust the stack nor build a huge SymPy integer.
+_DIM_CHARS = 200
+
+
 def _dim_expr(item, dims: dict[str, Dim]):
     """A shape entry as a SymPy dim, or an error message string."""
     if isinstance(item, bool) or not isinstance(item, (int, str)):
         return f"shape entry {item!r} must be a dim name, an integer or a sum like \"1 + N_u\""
     if isinstance(item, int):
         return sp.Integer(item) if item > 0 else f"shape entry {item} must be positive"
+    if len(item) > _DIM_CHARS:
+        return f"shape entry of {len(item)} characters is too long; the limit is {_DIM_CHARS}"
     try:
         tree = ast.parse(item, mode="eval")
-    except SyntaxError:
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
         return f"shape entry '{item}' is not a dim expression"
 
     def conv(node):
@@ -323,6 +330,8 @@ def _dim_expr(item, dims: dict[str, Dim]):
         return conv(tree.body)
     except ValueError as e:
         return str(e)
+    except RecursionError:  # only reachable below the length limit with a tiny stack
+        return f"shape entry '{item}' is nested too deeply"
 
 
 class _Scope:

@@ -69,6 +69,12 @@ def read_toml(text: str, file: str, index: TomlIndex, error: type) -> dict:
             source_line=index.line_text(line),
             hint="check quotes, brackets and '=' on this line (TOML syntax: https://toml.io)",
         )) from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays/inline tables
+        raise error(Diagnostic(
+            kind="too-large", message="invalid TOML: arrays or inline tables are nested too "
+            "deeply to parse", file=file,
+            hint="spec, mapping and example files nest arrays at most two levels deep",
+        )) from None
 
 
 class TomlIndex:
