@@ -139,3 +139,25 @@ def test_cli_conformance_torch_json(capsys):
     assert ("LSTMCell", "{}") in units and ("GRU", '{"bidirectional": true}') in units
     assert all(r["dtype"] == "float64" and r["gradients"] for r in rows)
     assert all(r["ok"] for r in rows), [r for r in rows if not r["ok"]]
+
+
+def test_identify_and_conformance_leave_an_instance_exactly_as_it_was():
+    import torch
+
+    from seqcheck.adapters.torch_nn import TorchTarget
+    from seqcheck.checks.identify import identify
+
+    cell = torch.nn.GRUCell(3, 4).double().eval()
+    cell.weight_hh.requires_grad_(False)
+    before = {n: p.detach().clone() for n, p in cell.named_parameters()}
+    flags = {n: p.requires_grad for n, p in cell.named_parameters()}
+    rng = torch.get_rng_state()
+
+    assert identify(cell, max_examples=3).matches
+    [row] = conformance._run_one(Entry("torch", "GRUCell", {}, lambda: TorchTarget(cell)),
+                                 3, 0, "float64")
+    assert row.verdict == "conforms"
+    for n, p in cell.named_parameters():
+        assert torch.equal(p.detach(), before[n]) and p.requires_grad == flags[n]
+        assert p.grad is None
+    assert not cell.training and torch.equal(torch.get_rng_state(), rng)
