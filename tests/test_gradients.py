@@ -134,14 +134,15 @@ def _torch_forward(name: str):
     return compile_torch(_spec(name), dtype=torch.float64)
 
 
-def _autograd(spec, params, inputs, initial, seeds):
+def _autograd(spec, params, inputs, initial, seeds, steps):
     """The gradients of L through the generated forward run on torch, by autograd."""
     fwd = _torch_forward(spec.name)
     leaves = {kind: {n: torch.tensor(a, dtype=torch.float64, requires_grad=True)
                      for n, a in arrays.items()}
               for kind, arrays in (("params", params), ("inputs", inputs),
                                    ("initial", initial))}
-    traj = fwd.forward(leaves["params"], leaves["inputs"], initial=leaves["initial"])
+    traj = fwd.forward(leaves["params"], leaves["inputs"], initial=leaves["initial"],
+                       steps=steps)
     loss = sum((torch.as_tensor(s) * traj.raw[v]).sum() for v, s in seeds.items())
     flat = [(kind, n, t) for kind, d in leaves.items() for n, t in d.items()]
     grads = torch.autograd.grad(loss, [t for _, _, t in flat], allow_unused=True)
@@ -162,11 +163,11 @@ def test_derived_gradients_equal_torch_autograd(name, data):
     compiled = _compiled(name, seeded=seeded)
     rng = np.random.default_rng(seed)
     params, inputs, initial = _arrays(spec, sizes, T, B, rng, scale)
-    traj = compiled.forward(params, inputs, initial=initial)
+    traj = compiled.forward(params, inputs, initial=initial, steps=T)
     keep = data.draw(st.sets(st.sampled_from(compiled.seeded), min_size=1), label="seeds")
     seeds = {v: rng.normal(size=traj.raw[v].shape) for v in compiled.seeded if v in keep}
     grads = compiled.backward(traj, seeds)
-    reference = _autograd(spec, params, inputs, initial, seeds)
+    reference = _autograd(spec, params, inputs, initial, seeds, T)
     _assert_gradients(spec, grads, reference, "autograd", rtol=1e-10, atol=1e-10)
 
 
@@ -180,7 +181,7 @@ def test_derived_gradients_equal_finite_differences(name, data):
     compiled = _compiled(name)
     rng = np.random.default_rng(seed)
     params, inputs, initial = _arrays(spec, sizes, T, B, rng, scale)
-    traj = compiled.forward(params, inputs, initial=initial)
+    traj = compiled.forward(params, inputs, initial=initial, steps=T)
     seeds = {v: rng.normal(size=traj.raw[v].shape) for v in spec.variables}
     grads = compiled.backward(traj, seeds)
     eps = 1e-6
@@ -196,7 +197,7 @@ def test_derived_gradients_equal_finite_differences(name, data):
                     moved[kind][name_] = array.copy()
                     moved[kind][name_][k] += step
                     t = compiled.forward(moved["params"], moved["inputs"],
-                                         initial=moved["initial"])
+                                         initial=moved["initial"], steps=T)
                     values.append(_loss(t, seeds))
                 fd = (values[0] - values[1]) / (2 * eps)
                 label = _label(spec, kind, name_)
@@ -246,7 +247,8 @@ def _layout(spec, u, values: dict):
 def _derived(spec, u, point, seeds):
     arrays = _layout(spec, u, point)
     compiled = _compiled(spec.name)
-    traj = compiled.forward(arrays["params"], arrays["inputs"], initial=arrays["initial"])
+    traj = compiled.forward(arrays["params"], arrays["inputs"], initial=arrays["initial"],
+                            steps=u.steps)
     float_seeds = {v: np.array(s, dtype=np.float64).reshape(traj.raw[v].shape)
                    for v, s in seeds.items()}
     return compiled.backward(traj, float_seeds)
@@ -312,8 +314,8 @@ def test_float32_backward_agrees_with_float64(name, data):
     params, inputs, initial = ({k: v.astype(np.float32) for k, v in d.items()}
                                for d in (params, inputs, initial))
     c64, c32 = _compiled(name), _compiled(name, np.float32)
-    t64 = c64.forward(params, inputs, initial=initial)
-    t32 = c32.forward(params, inputs, initial=initial)
+    t64 = c64.forward(params, inputs, initial=initial, steps=T)
+    t32 = c32.forward(params, inputs, initial=initial, steps=T)
     seeds = {v: rng.normal(size=t64.raw[v].shape).astype(np.float32) for v in spec.variables}
     g64 = c64.backward(t64, seeds)
     g32 = c32.backward(t32, seeds)
@@ -334,7 +336,7 @@ def test_backward_modifies_neither_trajectory_nor_arrays(name):
     params, inputs, initial = _arrays(spec, sizes, 3, 2, rng, 1.0)
     given_ = copy.deepcopy((params, inputs, initial))
     compiled = _compiled(name)
-    traj = compiled.forward(params, inputs, initial=initial)
+    traj = compiled.forward(params, inputs, initial=initial, steps=3)
     seeds = {v: rng.normal(size=traj.raw[v].shape) for v in spec.variables}
     before = copy.deepcopy((dict(traj.raw), dict(traj.values), dict(traj.final),
                             {k: dict(v) for k, v in traj.arrays.items()}, seeds))

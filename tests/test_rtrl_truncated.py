@@ -79,7 +79,7 @@ def make_problem(name: str, dims: dict, T: int, B: int, scale: float, seed: int,
     initial = None
     if initial_given:
         initial = {s: rng.uniform(-1, 1, size=(B,) + shape(d)) for s, d in spec.states.items()}
-    traj = c(params, inputs, initial)
+    traj = c(params, inputs, initial, steps=T)
     seeds = {v: rng.normal(size=tuple(traj.values[v].shape)) for v in c.seeded}
     return Problem(name, params, inputs, initial, seeds, T, B)
 
@@ -115,8 +115,8 @@ def test_rtrl_equals_bptt(name, data):
     # seed 003: RTRL computes "the exact gradients" forward in time; BPTT backward.
     pb = data.draw(problems(name))
     c = _numpy(name)
-    bptt = c.backward(c(pb.params, pb.inputs, pb.initial), pb.seeds).params
-    got = rtrl(c, pb.params, pb.inputs, pb.seeds, initial=pb.initial)
+    bptt = c.backward(c(pb.params, pb.inputs, pb.initial, steps=pb.T), pb.seeds).params
+    got = rtrl(c, pb.params, pb.inputs, pb.seeds, initial=pb.initial, steps=pb.T)
     assert set(got) == set(pb.params)
     _allclose(got, bptt, f"{name}: RTRL vs BPTT, parameter")
 
@@ -128,7 +128,7 @@ def test_rtrl_seeds_the_states_itself():
                       initial_given=True)
     c = _numpy("lstm", ("y",))
     seeds = {"y": pb.seeds["y"]}
-    bptt = c.backward(c(pb.params, pb.inputs, pb.initial), seeds).params
+    bptt = c.backward(c(pb.params, pb.inputs, pb.initial, steps=pb.T), seeds).params
     _allclose(rtrl(c, pb.params, pb.inputs, seeds, initial=pb.initial), bptt, "lstm seeding y:")
 
 
@@ -140,8 +140,9 @@ def test_truncated_bptt_with_the_whole_window_is_bptt(name, data):
     pb = data.draw(problems(name))
     k = data.draw(st.integers(pb.T, pb.T + 2), label="k")
     c = _numpy(name)
-    full = c.backward(c(pb.params, pb.inputs, pb.initial), pb.seeds)
-    got = truncated_bptt(c, pb.params, pb.inputs, pb.seeds, k, initial=pb.initial)
+    full = c.backward(c(pb.params, pb.inputs, pb.initial, steps=pb.T), pb.seeds)
+    got = truncated_bptt(c, pb.params, pb.inputs, pb.seeds, k, initial=pb.initial,
+                         steps=pb.T)
     _allclose(got.params, full.params, f"{name}, k={k} >= T: parameter")
     _allclose(got.inputs, full.inputs, f"{name}, k={k} >= T: input")
     _allclose(got.initial, full.initial, f"{name}, k={k} >= T: initial state")
@@ -153,7 +154,7 @@ def _torch_truncated(pb: Problem, k: int) -> tuple[dict, dict, dict]:
     tc = _torch(pb.name)
     spec = tc.spec
     with torch.no_grad():
-        truth = tc(pb.params, pb.inputs, pb.initial)
+        truth = tc(pb.params, pb.inputs, pb.initial, steps=pb.T)
     P = {n: torch.tensor(a, requires_grad=True) for n, a in pb.params.items()}
     X = {n: torch.tensor(a, requires_grad=True) for n, a in pb.inputs.items()}
     S0 = {s: torch.tensor(a, requires_grad=True) for s, a in (pb.initial or {}).items()}
@@ -182,7 +183,8 @@ def test_truncated_bptt_matches_torch_autograd(name, data):
     # seed 003: "with truncation backpropagate loss within a limited window of time".
     pb = data.draw(problems(name, min_steps=2))
     k = data.draw(st.integers(1, pb.T - 1), label="k")
-    got = truncated_bptt(_numpy(name), pb.params, pb.inputs, pb.seeds, k, initial=pb.initial)
+    got = truncated_bptt(_numpy(name), pb.params, pb.inputs, pb.seeds, k, initial=pb.initial,
+                         steps=pb.T)
     params, inputs, initial = _torch_truncated(pb, k)
     _allclose(got.params, params, f"{name}, k={k} < T={pb.T}: parameter")
     _allclose(got.inputs, inputs, f"{name}, k={k} < T={pb.T}: input")
@@ -234,7 +236,7 @@ def _torch_jacobian(pb: Problem, start: int, stop: int, before: dict, blocks) ->
 def test_state_jacobians_match_torch_autograd(name, data):
     pb = data.draw(problems(name))
     c = _numpy(name)
-    traj = c(pb.params, pb.inputs, pb.initial)
+    traj = c(pb.params, pb.inputs, pb.initial, steps=pb.T)
     J = state_jacobians(c, traj)
     n = sum(sl.stop - sl.start for _, sl in J.blocks)
     assert [s for s, _ in J.blocks] == list(c.spec.states)
@@ -266,7 +268,7 @@ def test_lstm_cell_block_is_the_forget_gate(data, recurrent):
     # the forget gate, so the direct term ∂c_t/∂c_{t-1} is diag(f_t) whatever the weights.
     pb = _lstm_problem(data, recurrent)
     c = _numpy("lstm")
-    traj = c(pb.params, pb.inputs, pb.initial)
+    traj = c(pb.params, pb.inputs, pb.initial, steps=pb.T)
     J = state_jacobians(c, traj)
     f = traj["f"]
     diag = np.einsum("tbi,ij->tbij", f, np.eye(f.shape[-1]))
