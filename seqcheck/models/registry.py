@@ -1,0 +1,97 @@
+"""The catalogue entries that are functions or compositions rather than specs.
+
+Each model module declares its own ``ENTRIES`` tuple; this module collects them from
+:data:`MODULES` in order. Nothing here imports the model modules until asked.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import cache
+
+from ..errors import Diagnostic, SpecError
+from ..spec.model import Source
+
+__all__ = ["Entry", "ENTRIES", "MODULES", "entry", "entry_names"]
+
+#: The modules that declare entries, in listing order.
+MODULES = (
+    "seqcheck.models.sequence",
+    "seqcheck.models.language",
+    "seqcheck.models.recursive",
+    "seqcheck.models.attention",
+    "seqcheck.models.feedforward",
+    "seqcheck.models.convolution",
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One catalogue entry that is a checked function or a composition of specs.
+
+    Arguments:
+        name: the catalogue name (``seqcheck show NAME``), unique across specs and entries.
+        kind: ``"composition"`` (built from specs and their derivations) or
+            ``"function"`` (a NumPy function with its gradient).
+        title: one line for listings.
+        sources: where in the lectures it comes from.
+        target: the implementing object as ``"module:attribute"``.
+        specs: the bundled specs it is built from, if any.
+        tests: the test files that check it against an independent implementation.
+    """
+
+    name: str
+    kind: str
+    title: str
+    sources: tuple[Source, ...]
+    target: str
+    specs: tuple[str, ...] = ()
+    tests: tuple[str, ...] = ()
+
+    def load(self):
+        """The implementing object (imports its module)."""
+        module, _, attr = self.target.partition(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+@cache
+def _collect() -> tuple[Entry, ...]:
+    out: list[Entry] = []
+    for name in MODULES:
+        out.extend(importlib.import_module(name).ENTRIES)
+    return tuple(out)
+
+
+class _Entries:
+    """A lazy, read-only sequence of every :class:`Entry` (imports the model modules)."""
+
+    def __iter__(self):
+        return iter(_collect())
+
+    def __len__(self):
+        return len(_collect())
+
+    def __getitem__(self, i):
+        return _collect()[i]
+
+
+ENTRIES = _Entries()
+
+
+def entry_names() -> list[str]:
+    return [e.name for e in _collect()]
+
+
+def entry(name: str) -> Entry:
+    """The entry called ``name``; raises :class:`SpecError` with a did-you-mean."""
+    from ..spec.grammar import did_you_mean
+
+    for e in _collect():
+        if e.name == name:
+            return e
+    close = did_you_mean(name, entry_names())
+    raise SpecError(Diagnostic(
+        kind="unknown-spec", message=f"no catalogue entry named '{name}'", file=name,
+        symbol=name, hint=(f"did you mean '{close}'? " if close else "")
+        + "run 'seqcheck list' to see the catalogue"))
