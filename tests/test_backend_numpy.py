@@ -12,7 +12,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seqcheck import CompileError, ShapeError, catalogue, compile_numpy, load_spec
+from seqcheck import CompileError, ShapeError, catalogue, compile_numpy, load_spec, loads_spec
 from seqcheck.backends.numpy_backend import compile_expression
 from seqcheck.backends.printer import ArrayPrinter as NumpyPrinter
 from seqcheck.spec.functions import relu, sigmoid
@@ -115,3 +115,52 @@ def test_initial_state_override_and_dtype():
     assert t32["h"].dtype == np.float32
     np.testing.assert_allclose(t32["h"], t64["h"], rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(t64.final["h"], t64["h"][-1])
+
+
+# -- equations that read no sequence input -------------------------------------------------
+_TIMELESS = """
+name = "timeless"
+outputs = ["p", "k"]
+[dims]
+C = "classes"
+S = "summary size"
+[inputs]
+hbar = { shape = ["S"], static = true }
+[params]
+W = { shape = ["C", "S"] }
+b = { shape = ["C"] }
+[equations]
+p = "W @ softmax(hbar) + b"
+k = "1 + 1/10 + 1/100"
+"""
+
+
+@settings(max_examples=20, deadline=None)
+@given(C=st.integers(1, 4), S=st.integers(1, 4), T=st.integers(1, 4), B=st.integers(1, 3),
+       seed=st.integers(0, 2**32 - 1), backend=st.sampled_from(["numpy", "torch"]))
+def test_an_equation_over_static_inputs_and_numbers_is_the_same_at_every_step(
+        C, S, T, B, seed, backend):
+    # Such an equation runs once for all steps; its values are still (T, B, ...), and its
+    # gradients sum the seeds of every step, as autograd through the broadcast does.
+    import torch
+
+    from seqcheck.backends.torch_backend import compile_torch
+
+    spec = loads_spec(_TIMELESS)
+    rng = np.random.default_rng(seed)
+    W, b, hbar = rng.normal(size=(C, S)), rng.normal(size=C), rng.normal(size=(B, S))
+    seeds = {"p": rng.normal(size=(T, B, C)), "k": rng.normal(size=(T, B, 1))}
+    if backend == "numpy":
+        comp = compile_numpy(spec, gradients=True)
+    else:
+        comp = compile_torch(spec, dtype=torch.float64, gradients=True)
+    traj = comp.forward({"W": W, "b": b}, {"hbar": hbar}, steps=T)
+    assert tuple(traj["p"].shape) == (T, B, C) and tuple(traj["k"].shape) == (T, B)
+    np.testing.assert_array_equal(np.asarray(traj["k"]), 1.11)
+    grads = comp.backward(traj, seeds)
+    tW, tb, th = (torch.tensor(a, requires_grad=True) for a in (W, b, hbar))
+    p = (torch.softmax(th, -1) @ tW.T + tb).expand(T, B, C)
+    np.testing.assert_allclose(np.asarray(traj["p"]), p.detach().numpy(), rtol=1e-13, atol=1e-14)
+    (torch.as_tensor(seeds["p"]) * p).sum().backward()
+    for got, want in ((grads.params["W"], tW), (grads.params["b"], tb), (grads.inputs["hbar"], th)):
+        np.testing.assert_allclose(np.asarray(got), want.grad.numpy(), rtol=1e-12, atol=1e-13)

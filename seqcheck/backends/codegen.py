@@ -150,7 +150,10 @@ def _forward(spec: Spec, p: ArrayPrinter, w) -> None:
             for v in sweep.variables:
                 p.where = f"equation {v!r} of spec {spec.name!r}"
                 w(f"    {v} = {p._print(spec.equation(v).expr)}")
-                w(f"    {v}_seq = {v}")
+                # an equation over parameters, static inputs or numbers only is the same at
+                # every step: broadcast it to (T, B, ...) like the others (a view)
+                shape = _shape_code(p, spec.equation(v).shape) or "1"
+                w(f"    {v}_seq = _xp.full({v}, (_T, _B, {shape}))")
             earlier.update(sweep.variables)
             continue
         forward_in_time = sweep.direction > 0

@@ -116,7 +116,11 @@ class NumpyNamespace:
 
     def outer_sum(self, u, v):
         """Σ_b u_b v_bᵀ over every leading axis: one matrix product."""
-        if u.ndim >= 2 and u.shape[:-1] == v.shape[:-1]:
+        if u.shape[:-1] != v.shape[:-1]:  # a static input (B, n) beside a sequence (T, B, m)
+            lead = numpy.broadcast_shapes(u.shape[:-1], v.shape[:-1])
+            u = numpy.broadcast_to(u, lead + u.shape[-1:])
+            v = numpy.broadcast_to(v, lead + v.shape[-1:])
+        if u.ndim >= 2:
             return u.reshape(-1, u.shape[-1]).T @ v.reshape(-1, v.shape[-1])
         return numpy.einsum("...i,...j->ij", u, v)
 
@@ -206,6 +210,10 @@ class TorchNamespace:
         return x.sum()
 
     def outer_sum(self, u, v):
-        if u.dim() >= 2 and u.shape[:-1] == v.shape[:-1]:
+        if u.shape[:-1] != v.shape[:-1]:  # a static input (B, n) beside a sequence (T, B, m)
+            lead = self.torch.broadcast_shapes(u.shape[:-1], v.shape[:-1])
+            u = u.expand(*lead, u.shape[-1])
+            v = v.expand(*lead, v.shape[-1])
+        if u.dim() >= 2:
             return u.reshape(-1, u.shape[-1]).T @ v.reshape(-1, v.shape[-1])
         return self.torch.einsum("...i,...j->ij", u, v)
