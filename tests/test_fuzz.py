@@ -131,4 +131,4 @@ def test_deep_toml_is_refused():
 ], ids=["long-product", "deep-parentheses"])
 def test_huge_shape_entries_are_refused(entry, message):
     e = _error(shape=entry)
-    assert (e.kind, e.first.message) == ("unknown-dim", message)
+    assert (e.kind, e.first.message) == ("too-large", message)

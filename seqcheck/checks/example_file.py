@@ -321,9 +321,12 @@ def _parse_expr(r: _Reader, spec: Spec, text: str, path: tuple, dims: _Dims) -> 
             quote = (d.source_line or '"').find('"')
             offset = max(0, d.col - 2 - quote)
             pos = r.index.string_position(path, 1, offset)
+            hint = d.hint
+            if d.kind == "too-large" and "equations" in (hint or ""):
+                hint = "record a shorter printed sub-term as its own [[printed]] entry"
             r.items.append(Diagnostic(
                 kind=d.kind, message=d.message, file=r.file, line=pos.line, col=pos.col,
-                equation=d.equation, symbol=d.symbol, hint=d.hint,
+                equation=d.equation, symbol=d.symbol, hint=hint,
                 source_line=r.index.line_text(pos.line), span=d.span, details=details))
         return None
 
@@ -531,7 +534,8 @@ def _printed_value(r, raw, reduce, want, shape, what, label, path, dims):
     a, problem = _numbers(raw)
     if a is None:
         r.error(vpath, "type-error", f"printed value of {label} {problem}", at_value=True,
-                hint=f"write it as {_shape_hint(want)}")
+                hint=f"write it as {_shape_hint(want)}"
+                + (", transcribed as printed" if "finite" in problem else ""))
         return None
     if a.shape != want:
         r.error(vpath, "shape-mismatch", f"printed value of {label} has shape "

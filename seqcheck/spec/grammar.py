@@ -277,25 +277,31 @@ def _raise_statement_error(text: str) -> None:
 
 def _check_tree(text: str, tree: ast.Expression) -> None:
     """Reject forbidden nodes, and trees over the depth and size limits (iteratively)."""
-    stack = [(tree.body, 1)]
+    stack = [(tree.body, 1, 0)]
     count = 0
     while stack:
-        node, depth = stack.pop()
+        node, depth, chain = stack.pop()
         count += 1
         if depth > LIMITS["depth"] or count > LIMITS["nodes"]:
-            what = "nested too deeply" if depth > LIMITS["depth"] else "too large"
+            deep = depth > LIMITS["depth"]
+            details = ()
+            if deep and chain > depth // 2:  # a long flat sum reads as one level to a reader
+                details = (f"a chain of operators like a + b + c counts one level per operator; "
+                           f"{chain} of the {depth} levels here are + - * / @",)
             raise ExprError(
                 "too-large",
-                f"the expression is {what} (limits: depth {LIMITS['depth']}, "
-                f"{LIMITS['nodes']} nodes)",
+                f"the expression is {'nested too deeply' if deep else 'too large'} (limits: "
+                f"depth {LIMITS['depth']}, {LIMITS['nodes']} nodes)",
                 **_pos(text, node),
                 hint="split it into several equations with intermediate variables",
+                details=details,
             )
         _check_node(text, node)
+        link = chain + 1 if isinstance(node, ast.BinOp) else chain
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.expr_context, ast.operator, ast.unaryop)):
                 continue
-            stack.append((child, depth + 1))
+            stack.append((child, depth + 1, link))
 
 
 def _check_node(text: str, node: ast.AST) -> None:

@@ -13,6 +13,7 @@ the best position available.
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from dataclasses import dataclass
 
@@ -69,12 +70,58 @@ def read_toml(text: str, file: str, index: TomlIndex, error: type) -> dict:
             source_line=index.line_text(line),
             hint="check quotes, brackets and '=' on this line (TOML syntax: https://toml.io)",
         )) from None
+    except ValueError:  # tomllib converts integers with int(), which refuses > 4300 digits
+        line, col, digits = _longest_number(text)
+        raise error(Diagnostic(
+            kind="too-large", message=f"invalid TOML: the number has {digits} digits, over "
+            f"Python's limit of {sys.get_int_max_str_digits()} for reading an integer",
+            file=file, line=line, col=col,
+            source_line=index.line_text(line), span=digits,
+            hint="numbers in spec, mapping and example files have at most 40 digits",
+        )) from None
     except RecursionError:  # tomllib recurses once per level of nested arrays/inline tables
+        line, col, depth = _deepest_bracket(text)
         raise error(Diagnostic(
             kind="too-large", message="invalid TOML: arrays or inline tables are nested too "
-            "deeply to parse", file=file,
+            "deeply to parse", file=file, line=line, col=col, source_line=index.line_text(line),
+            details=(f"{depth} levels of [ and {{ are open here",),
             hint="spec, mapping and example files nest arrays at most two levels deep",
         )) from None
+
+
+def _deepest_bracket(text: str) -> tuple[int, int, int]:
+    """Line, column and depth of the first bracket at the deepest nesting of ``[`` and ``{``."""
+    best = (0, 0, 0)
+    depth = 0
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        quote = ""
+        for col, ch in enumerate(line, start=1):
+            if quote:
+                quote = "" if ch == quote else quote
+            elif ch in "\"'":
+                quote = ch
+            elif ch == "#":
+                break
+            elif ch in "[{":
+                depth += 1
+                if depth > best[2]:
+                    best = (lineno, col, depth)
+            elif ch in "]}":
+                depth -= 1
+    return best
+
+
+def _longest_number(text: str) -> tuple[int, int, int]:
+    """Line, column and digit count of the longest number in ``text`` (``0x`` hex included)."""
+    best = (0, 0, 0)
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        for m in re.finditer(r"\b(0[xob])?([0-9][0-9A-Fa-f_]*|[0-9A-Fa-f_]+)", line):
+            if not (m.group(1) or m.group(2)[0].isdigit()):
+                continue
+            digits = sum(ch != "_" for ch in m.group(2))
+            if digits > best[2]:
+                best = (lineno, m.start() + 1, digits)
+    return best
 
 
 class TomlIndex:

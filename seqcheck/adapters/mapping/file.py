@@ -14,7 +14,7 @@ import sympy as sp
 
 from ...errors import Diagnostic, SpecError
 from ...spec import Spec, load_spec
-from ...spec.grammar import did_you_mean
+from ...spec.grammar import LIMITS, did_you_mean
 from ...spec.locate import TomlIndex, read_toml
 
 __all__ = ["Fixed", "Index", "Mapping", "MappingError", "Slice", "Where", "load_mapping",
@@ -617,6 +617,8 @@ def _parse_slice(r: _Reader, path: tuple, text: str, spec: Spec) -> Slice | None
         extra = ("_" + rest)[prefix.end_col_offset:tree.end_col_offset]
         if extra.lstrip().startswith("["):
             hint = "index every axis in one subscript: NAME[i, j], not NAME[i][j]"
+        elif extra.lstrip().startswith("("):
+            hint = f"nothing is called: a mapping value is {_GRAMMAR}"
         elif re.search(r"\.(t|transpose|permute|mT)\b", extra):
             hint = "write the transpose as .T, after the subscript"
         else:
@@ -687,6 +689,13 @@ def _bound(r, node, place, forbid, spec: Spec) -> sp.Expr | None:
     def conv(n):
         nonlocal ok
         if isinstance(n, ast.Constant) and type(n.value) is int:
+            digits = len(str(abs(n.value)))  # the text is at most _MAX_TEXT characters
+            if digits > LIMITS["digits"]:
+                r.items.append(place(n).error(
+                    "too-large", f"the number has {digits} digits; the limit is "
+                    f"{LIMITS['digits']}", hint=f"bounds are {_BOUNDS}"))
+                ok = False
+                return sp.Integer(0)
             return sp.Integer(n.value)
         if isinstance(n, ast.Name):
             if n.id in dims:
