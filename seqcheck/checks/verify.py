@@ -585,15 +585,15 @@ def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dty
             return _replay(checker, saved, replay, explain)
         strategy = cases(spec, fixed_sizes=fixed)
         found = None
-        worst: list = [0.0, None]
+        worst: list = [0.0, None, None]
 
         def diverges(case) -> bool:
             # Shrink towards cases that diverge clearly: a case shrunk to the edge of the
             # tolerance (tiny weights where a defect barely shows) explains nothing.
-            ratio = checker.check(case).ratio
-            if ratio > worst[0]:
-                worst[:] = [ratio, case]
-            return ratio > DECISIVE
+            check = checker.check(case)
+            if check.ratio > worst[0]:
+                worst[:] = [check.ratio, case, check]
+            return check.ratio > DECISIVE
 
         try:
             found = hypothesis.find(
@@ -607,6 +607,19 @@ def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dty
         except hypothesis.errors.NoSuchExample:
             if worst[0] > 1:  # only marginal divergences: report the clearest one, unshrunk
                 found = worst[1]
+        except hypothesis.errors.Flaky:
+            # The same case diverged once and conformed when run again: the target is not
+            # a function of its inputs. Report the divergent run, unshrunk.
+            found, first = worst[1], worst[2]
+            again = checker.check(found)
+            note = ("the target is not deterministic: this case diverged on one run and "
+                    + ("conformed" if again.ok else "diverged differently")
+                    + " when run again on the same arrays")
+            result = VerifyResult(False, tgt.name, spec.name, tgt.description, max_examples,
+                                  seed, dtype, gradients, found, first, note)
+            if save is not None:
+                save_case(save, result)
+            return result
         if found is None:
             return VerifyResult(True, tgt.name, spec.name, tgt.description, max_examples,
                                 seed, dtype, gradients)
