@@ -9,6 +9,7 @@ reports has ``--json``.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 import textwrap
@@ -27,11 +28,12 @@ graphs, runs them in NumPy and checks the lectures' worked examples number by nu
 
 _EPILOG = """\
 examples:
-  seqcheck list                          the catalogue of specs
+  seqcheck list                          the catalogue: specs, and models built on them
   seqcheck show lstm                     equations, shapes, parameter count, sources
   seqcheck lint my_cell.toml             validate your own spec file
   seqcheck graph lstm --steps 3 -o g.dot the unfolded computation graph
   seqcheck example seed004_lstm_2dec     check the printed numbers of seed 004
+  seqcheck errata                        what the lectures print wrong, found by running them
   seqcheck derive lstm                   BPTT derived symbolically, per step
   seqcheck compile gru --backend torch   the generated forward/backward module
   seqcheck bench --quick                 speed, as ratios against torch.nn.LSTM
@@ -80,14 +82,35 @@ def cmd_list(args) -> int:
             "extends": spec.extends,
             "parameters": str(spec.parameter_count()),
         })
+    from .models import ENTRIES
+
+    models = [{"name": e.name, "kind": e.kind, "title": e.title,
+               "sources": [s.cite() for s in e.sources], "target": e.target,
+               "specs": list(e.specs), "tests": list(e.tests)} for e in ENTRIES]
     if args.json:
-        _dump({"specs": rows})
+        _dump({"specs": rows, "models": models})
         return 0
-    width = max(len(r["name"]) for r in rows)
+    width = max(len(r["name"]) for r in rows + models)
+    print("specs (one time step each; 'seqcheck show NAME'):")
     for r in rows:
-        print(f"{r['name']:<{width}}  {r['title']}")
-    print(f"\n{len(rows)} specs; 'seqcheck show NAME' for one, "
+        print(f"  {r['name']:<{width}}  {r['title']}")
+    print("\nmodels built on specs, and checked functions (seqcheck.models):")
+    for m in models:
+        print(f"  {m['name']:<{width}}  [{m['kind']}] {m['title']}")
+    print(f"\n{len(rows)} specs and {len(models)} models; 'seqcheck show NAME' for one, "
           "'seqcheck list --examples' for the worked examples")
+    return 0
+
+
+# -- errata -----------------------------------------------------------------------
+def cmd_errata(args) -> int:
+    from .errata import find_errata
+
+    report = find_errata()
+    if args.json:
+        _dump(report.as_dict())
+    else:
+        print(report.format_text())
     return 0
 
 
@@ -130,9 +153,35 @@ def _shape(shape) -> str:
     return format_shape(shape)
 
 
+def _show_entry(e, as_json: bool) -> int:
+    obj = e.load()
+    d = {"name": e.name, "kind": e.kind, "title": e.title, "target": e.target,
+         "sources": [{"cite": s.cite(), "note": s.note} for s in e.sources],
+         "specs": list(e.specs), "tests": list(e.tests),
+         "doc": inspect.getdoc(obj) or ""}
+    if as_json:
+        _dump(d)
+        return 0
+    print(f"{e.name}: {e.title}")
+    print(f"  {e.kind}: {e.target}")
+    for s in d["sources"]:
+        print(f"  source: {s['cite']}" + (f" -- {s['note']}" if s["note"] else ""))
+    if e.specs:
+        print(f"  built on: {', '.join(e.specs)}")
+    if e.tests:
+        print(f"  checked by: {', '.join(e.tests)}")
+    print()
+    print(d["doc"])
+    return 0
+
+
 def cmd_show(args) -> int:
+    from . import catalogue
+    from .models import entry, entry_names
     from .spec import load_spec
 
+    if args.spec not in catalogue.spec_names() and args.spec in entry_names():
+        return _show_entry(entry(args.spec), args.json)
     spec = load_spec(args.spec)
     d = _spec_dict(spec)
     if args.json:
@@ -495,8 +544,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--examples", action="store_true", help="list the worked examples instead")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = add("show", "show a spec: equations, shapes, parameter count, sources", cmd_show)
-    p.add_argument("spec", help="a bundled spec name (see 'seqcheck list') or a .toml path")
+    p = add("show", "show a spec (equations, shapes, parameter count, sources) or a model",
+            cmd_show)
+    p.add_argument("spec", help="a bundled spec or model name (see 'seqcheck list') or a "
+                                ".toml path")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add("errata", "the lectures' mistakes: run the literal transcriptions and the worked "
+                      "examples, and say what is wrong and what is right", cmd_errata)
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("lint", "validate spec files; every problem is reported with file:line:col",

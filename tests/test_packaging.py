@@ -26,7 +26,10 @@ def test_core_imports_neither_torch_nor_onnx():
         "p = {n: np.zeros([2 if str(s) == 'H' else 3 for s in d.shape]) "
         "for n, d in spec.params.items()}\n"
         "compile_numpy(spec)(p, {'x': np.zeros((4, 2, 3))})\n"
-        "seqcheck.cli.main(['list', '--json'])"
+        "seqcheck.cli.main(['list', '--json'])\n"
+        "from seqcheck.models import ENTRIES\n"
+        "[e.load() for e in ENTRIES]\n"
+        "seqcheck.cli.main(['errata', '--json'])"
     )
     assert not loaded & HEAVY, f"the core imported {sorted(loaded & HEAVY)}"
 

@@ -190,7 +190,7 @@ CASES = [
             "cell.toml:3:1: error[unknown-key]: unknown top-level key 'output'",
             '     3 | output = ["h"]',
             '       | ^^^^^^',
-            "  hint: did you mean 'outputs'? allowed keys: name, title, extends, drop, sources, notes, dims, inputs, states, params, equations, outputs",
+            "  hint: did you mean 'outputs'? allowed keys: name, title, extends, drop, sources, notes, dims, inputs, states, params, equations, outputs, erratum",
         ],
         id='unknown-key-top',
     ),

@@ -22,6 +22,7 @@ import sympy as sp
 from ..errors import Diagnostic, SpecError
 from .functions import FUNCTIONS
 from .grammar import (
+    LIMITS,
     ExprError,
     Reference,
     Typed,
@@ -51,6 +52,7 @@ _TOP_KEYS = {
     "params": "parameters with shapes",
     "equations": "ordered equations target = expression",
     "outputs": "variables read out",
+    "erratum": "in a literal transcription: the printed claim and its correction",
 }
 _ENTRY_KEYS = {
     "inputs": {"shape", "doc", "static", "init"},
@@ -285,11 +287,13 @@ def _shape(entry: _Entry, name: str, dims: dict[str, Dim], diags) -> tuple | Non
     out = []
     for item in v:
         d = _dim_expr(item, dims)
-        if isinstance(d, str):
-            diags.add(entry.origin, path, "unknown-dim", d, at_value=True, symbol=name,
-                      hint="declare it under [dims]" + (
-                          f" or did you mean '{did_you_mean(str(item), dims)}'?"
-                          if did_you_mean(str(item), dims) else ""))
+        if isinstance(d, _DimProblem):
+            if d.kind == "unknown-dim" and did_you_mean(str(item), dims):
+                hint = f"{d.hint} or did you mean '{did_you_mean(str(item), dims)}'?"
+            else:
+                hint = d.hint
+            diags.add(entry.origin, path, d.kind, d.message, at_value=True, symbol=name,
+                      hint=hint)
             return None
         out.append(d)
     return tuple(out)
@@ -298,20 +302,43 @@ def _shape(entry: _Entry, name: str, dims: dict[str, Dim], diags) -> tuple | Non
 #: A shape entry is a short sum or product of dims; longer text is refused before parsing, so a
 #: deep or huge entry can neither exhaust the stack nor build a huge SymPy integer.
 _DIM_CHARS = 200
+_DIM_FORM = 'a shape entry is a dim, a positive integer, or a sum or product like "2*H + 1"'
+_DIM_SMALL = (f"keep a shape entry within {_DIM_CHARS} characters and its numbers within "
+              f"{LIMITS['digits']} digits; declare a dim under [dims] for a large size")
+
+
+@dataclass(frozen=True)
+class _DimProblem:
+    """Why a shape entry is refused: the diagnostic's kind, message and hint."""
+
+    kind: str
+    message: str
+    hint: str
 
 
 def _dim_expr(item, dims: dict[str, Dim]):
-    """A shape entry as a SymPy dim, or an error message string."""
+    """A shape entry as a SymPy dim, or the :class:`_DimProblem` that refuses it."""
+    def unknown(message, hint=_DIM_FORM):
+        return _DimProblem("unknown-dim", message, hint)
+
+    def too_large(message):
+        return _DimProblem("too-large", message, _DIM_SMALL)
+
     if isinstance(item, bool) or not isinstance(item, (int, str)):
-        return f"shape entry {item!r} must be a dim name, an integer or a sum like \"1 + N_u\""
+        return unknown(f"shape entry {item!r} must be a dim name, an integer or a sum like "
+                       f"\"1 + N_u\"")
     if isinstance(item, int):
-        return sp.Integer(item) if item > 0 else f"shape entry {item} must be positive"
+        if abs(item) >= 10 ** LIMITS["digits"]:  # tomllib refuses over 4300 digits: str is safe
+            return too_large(f"the number in a shape entry has {len(str(abs(item)))} digits; "
+                             f"the limit is {LIMITS['digits']}")
+        return sp.Integer(item) if item > 0 else unknown(f"shape entry {item} must be positive")
     if len(item) > _DIM_CHARS:
-        return f"shape entry of {len(item)} characters is too long; the limit is {_DIM_CHARS}"
+        return too_large(f"shape entry of {len(item)} characters is too long; the limit is "
+                         f"{_DIM_CHARS}")
     try:
         tree = ast.parse(item, mode="eval")
     except (SyntaxError, RecursionError, MemoryError, ValueError):
-        return f"shape entry '{item}' is not a dim expression"
+        return unknown(f"shape entry '{item}' is not a dim expression")
 
     def conv(node):
         if isinstance(node, ast.Name):
@@ -320,6 +347,10 @@ def _dim_expr(item, dims: dict[str, Dim]):
                 raise ValueError(f"unknown dim '{node.id}'{where}")
             return dims[node.id].symbol
         if isinstance(node, ast.Constant) and type(node.value) is int and node.value > 0:
+            digits = len(str(node.value))  # at most _DIM_CHARS digits: cheap
+            if digits > LIMITS["digits"]:
+                raise OverflowError(f"the number in a shape entry has {digits} digits; the "
+                                    f"limit is {LIMITS['digits']}")
             return sp.Integer(node.value)
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mult)):
             a, b = conv(node.left), conv(node.right)
@@ -329,9 +360,13 @@ def _dim_expr(item, dims: dict[str, Dim]):
     try:
         return conv(tree.body)
     except ValueError as e:
-        return str(e)
+        if str(e).startswith("unknown dim"):
+            return unknown(str(e), "declare it under [dims]")
+        return unknown(str(e))
+    except OverflowError as e:
+        return too_large(str(e))
     except RecursionError:  # only reachable below the length limit with a tiny stack
-        return f"shape entry '{item}' is nested too deeply"
+        return too_large(f"shape entry '{item}' is nested too deeply")
 
 
 class _Scope:
