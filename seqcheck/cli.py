@@ -180,8 +180,19 @@ def cmd_show(args) -> int:
     from .models import entry, entry_names
     from .spec import load_spec
 
-    if args.spec not in catalogue.spec_names() and args.spec in entry_names():
+    specs, models = catalogue.spec_names(), entry_names()
+    if args.spec not in specs and args.spec in models:
         return _show_entry(entry(args.spec), args.json)
+    if args.spec not in specs and not Path(args.spec).is_file():
+        from .errors import Diagnostic, SpecError
+        from .spec.grammar import did_you_mean
+
+        close = did_you_mean(args.spec, specs + models)
+        raise SpecError(Diagnostic(
+            kind="unknown-spec", message=f"no bundled spec or model named '{args.spec}' and "
+            "no such file", file=args.spec, symbol=args.spec,
+            hint=(f"did you mean '{close}'? " if close else "")
+            + "run 'seqcheck list' to see the catalogue, or pass a path to a .toml file"))
     spec = load_spec(args.spec)
     d = _spec_dict(spec)
     if args.json:

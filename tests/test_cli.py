@@ -42,6 +42,32 @@ def test_list_json_is_the_catalogue(capsys):
     assert {"lstm", "gru", "gru_cho", "elman", "esn", "birnn", "deep_rnn"} <= set(names)
 
 
+def test_list_shows_the_models_after_the_specs_and_show_prints_one(capsys):
+    from seqcheck.models import entry_names
+
+    code, out, _ = run(capsys, "list", "--json")
+    models = json.loads(out)["models"]
+    assert [m["name"] for m in models] == entry_names()
+    assert not set(entry_names()) & set(catalogue.spec_names())  # one namespace
+    for m in models:
+        assert m["kind"] in ("composition", "function") and m["sources"] and m["tests"]
+        assert all(s in catalogue.spec_names() for s in m["specs"])
+    code, out, _ = run(capsys, "list")
+    assert code == 0
+    assert out.index("  vec2seq ") < out.index("  attention_additive ")
+    code, out, _ = run(capsys, "show", "encoder_decoder")
+    assert code == 0
+    assert out.splitlines()[:2] == [
+        "encoder_decoder: Encoder-decoder: context c = h_T of an RNN, decoded by Vec2Seq "
+        "(seed 000 eq. 18-19)",
+        "  composition: seqcheck.models.sequence:encoder_decoder"]
+    assert "built on: rnn, vec2seq" in out and "Map x_{1:T} to T' output distributions" in out
+    code, out, _ = run(capsys, "show", "self_attention", "--json")
+    assert json.loads(out)["target"] == "seqcheck.models.attention:self_attention"
+    code, _, err = run(capsys, "show", "self_atention")
+    assert code == 2 and "did you mean 'self_attention'?" in err
+
+
 def test_show_lstm_parameter_count_matches_torch(capsys):
     import sympy as sp
     import torch
@@ -89,9 +115,9 @@ def test_unknown_spec_exits_2_without_traceback():
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.splitlines() == [
-        "lstn: error[unknown-spec]: no bundled spec named 'lstn' and no such file",
-        "  hint: did you mean 'lstm'? run 'seqcheck list' to see the specs, or pass a path "
-        "to a .toml file",
+        "lstn: error[unknown-spec]: no bundled spec or model named 'lstn' and no such file",
+        "  hint: did you mean 'lstm'? run 'seqcheck list' to see the catalogue, or pass a "
+        "path to a .toml file",
     ]
 
 
