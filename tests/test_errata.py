@@ -40,6 +40,7 @@ def _by_file(report, name):
     ("seed000_eq28", "contradicted", "equal"),
     ("seed002_rescaling", "contradicted", "value"),
     ("seed003_wout", "rejected", "shape-mismatch"),
+    ("seed002_rnn_example", "rejected", "shape-mismatch"),
 ])
 def test_every_literal_transcription_yields_its_erratum(report, name, how, kind):
     (found,) = _by_file(report, name)
@@ -163,9 +164,9 @@ def test_a_claim_that_holds_is_confirmed_not_reported(tmp_path):
 def test_cli_errata_text_and_json(capsys):
     assert main(["errata"]) == 0
     text = capsys.readouterr().out
-    assert text.rstrip().endswith("13 errata: 4 rejected, 3 contradicted, 6 computed")
+    assert text.rstrip().endswith("14 errata: 5 rejected, 3 contradicted, 6 computed")
     assert "from:      specs/literal/seed000_eq13.toml" in text
     assert main(["errata", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert len(data["errata"]) == 13 and data["confirmed"]
+    assert len(data["errata"]) == 14 and data["confirmed"]
     assert {e["how"] for e in data["errata"]} == {"rejected", "contradicted", "computed"}
