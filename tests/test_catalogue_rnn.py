@@ -71,6 +71,14 @@ MODELS = {
         "W_fwd": (d["H"], d["D"]), "V_fwd": (d["H"], d["H"]), "b_fwd": (d["H"],),
         "W_bwd": (d["H"], d["D"]), "V_bwd": (d["H"], d["H"]), "b_bwd": (d["H"],),
         "U": (d["C"], 2 * d["H"]), "c": (d["C"],)}),
+    "deep_birnn": Model(oracles.deep_birnn, ("D", "H1", "H2", "C"), "D", lambda d: {
+        **{f"W_{k}1": (d["H1"], d["D"]) for k in ("fwd", "bwd")},
+        **{f"V_{k}1": (d["H1"], d["H1"]) for k in ("fwd", "bwd")},
+        **{f"b_{k}1": (d["H1"],) for k in ("fwd", "bwd")},
+        **{f"W_{k}2": (d["H2"], d["H1"]) for k in ("fwd", "bwd")},
+        **{f"V_{k}2": (d["H2"], d["H2"]) for k in ("fwd", "bwd")},
+        **{f"b_{k}2": (d["H2"],) for k in ("fwd", "bwd")},
+        "U": (d["C"], 2 * d["H2"]), "c": (d["C"],)}),
     "deep_rnn": Model(oracles.deep_rnn, ("D", "H1", "H2", "C"), "D", lambda d: {
         "W_xh1": (d["H1"], d["D"]), "W_hh1": (d["H1"], d["H1"]), "b_h1": (d["H1"],),
         "W_xh2": (d["H2"], d["H1"]), "W_hh2": (d["H2"], d["H2"]), "b_h2": (d["H2"],),

@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = ["Run", "softmax", "rnn", "elman", "elman_nobias", "jordan", "leaky_rnn", "esn",
-           "esn_feedback", "birnn", "deep_rnn"]
+           "esn_feedback", "birnn", "deep_birnn", "deep_rnn"]
 
 
 class Run(NamedTuple):
@@ -273,6 +273,41 @@ def birnn(params: dict, x: np.ndarray) -> Run:
             both = np.concatenate((out["h_fwd"][t, b], out["h_bwd"][t, b]))
             out["y"][t, b] = softmax(p["U"] @ both + p["c"])
     return Run(out, {"h_fwd": out["h_fwd"][-1], "h_bwd": out["h_bwd"][0]})
+
+
+def deep_birnn(params: dict, x: np.ndarray) -> Run:
+    """Deep bidirectional RNN of seed 003 ("Shallow vs deep bidirectional neural networks"),
+    two layers, one tower per direction, f = tanh and g = softmax.
+
+    Layer i of a direction reads the same direction's layer i - 1 (layer 0 is x):
+    h->(i)_t = tanh(W_fwd<i> h->(i-1)_t + V_fwd<i> h->(i)_{t-1} + b_fwd<i>), from 0;
+    h<-(i)_t = tanh(W_bwd<i> h<-(i-1)_t + V_bwd<i> h<-(i)_{t+1} + b_bwd<i>), from 0 after T;
+    y_t = softmax(U [h->(2)_t; h<-(2)_t] + c).
+
+    Returns:
+        values h_fwd1, h_bwd1 (T, B, H1), h_fwd2, h_bwd2 (T, B, H2), y (T, B, C); final
+        forward chains at t = T, backward chains at t = 1.
+    """
+    params, x = _float64(params, x)
+    p = params
+    T, B, _ = x.shape
+    H1, H2, C = p["V_fwd1"].shape[0], p["V_fwd2"].shape[0], p["U"].shape[0]
+    out = _empty(T, B, h_fwd1=H1, h_bwd1=H1, h_fwd2=H2, h_bwd2=H2, y=C)
+    for b in range(B):
+        for layer, below in ((1, None), (2, 1)):
+            for d, steps in (("fwd", range(T)), ("bwd", reversed(range(T)))):
+                h = np.zeros(p[f"V_{d}{layer}"].shape[0])
+                for t in steps:
+                    inp = x[t, b] if below is None else out[f"h_{d}{below}"][t, b]
+                    h = np.tanh(p[f"W_{d}{layer}"] @ inp + p[f"V_{d}{layer}"] @ h
+                                + p[f"b_{d}{layer}"])
+                    out[f"h_{d}{layer}"][t, b] = h
+        for t in range(T):
+            top = np.concatenate((out["h_fwd2"][t, b], out["h_bwd2"][t, b]))
+            out["y"][t, b] = softmax(p["U"] @ top + p["c"])
+    final = {f"h_fwd{k}": out[f"h_fwd{k}"][-1] for k in (1, 2)}
+    final.update({f"h_bwd{k}": out[f"h_bwd{k}"][0] for k in (1, 2)})
+    return Run(out, final)
 
 
 def deep_rnn(params: dict, x: np.ndarray) -> Run:
