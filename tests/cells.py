@@ -25,3 +25,31 @@ U = {{ shape = ["H", "D"] }}
 {b}[equations]
 h = "{equation}"
 """
+
+
+#: The cell whose golden error messages tests/test_spec_errors.py and
+#: tests/test_bad_input_table.py assert: their line and column numbers count in this text.
+GOLDEN_CELL = '''name = "cell"
+title = "a test cell"
+outputs = ["h"]
+
+[dims]
+D = "input size"
+H = "hidden size"
+
+[inputs]
+x = { shape = ["D"] }
+
+[states]
+h = { shape = ["H"], init = "0" }
+
+[params]
+W = { shape = ["H", "H"] }
+U = { shape = ["H", "D"] }
+b = { shape = ["H"] }
+
+[equations]
+h = "tanh(W @ h[t-1] + U @ x + b)"
+'''
+#: Its one equation, as a line of GOLDEN_CELL (the anchor for replacements).
+GOLDEN_EQ = 'h = "tanh(W @ h[t-1] + U @ x + b)"'

@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 import pytest
+from cells import GOLDEN_CELL, GOLDEN_EQ
 
 from seqcheck import SeqcheckError, load_spec
 from seqcheck.adapters.mapping import MappingError, load_mapping
@@ -21,29 +22,7 @@ from seqcheck.checks.example_file import load_example
 from seqcheck.cli import main
 from seqcheck.errors import ExampleError, SpecError
 
-SPEC = '''name = "cell"
-title = "a test cell"
-outputs = ["h"]
-
-[dims]
-D = "input size"
-H = "hidden size"
-
-[inputs]
-x = { shape = ["D"] }
-
-[states]
-h = { shape = ["H"], init = "0" }
-
-[params]
-W = { shape = ["H", "H"] }
-U = { shape = ["H", "D"] }
-b = { shape = ["H"] }
-
-[equations]
-h = "tanh(W @ h[t-1] + U @ x + b)"
-'''
-EQ = 'h = "tanh(W @ h[t-1] + U @ x + b)"'
+SPEC, EQ = GOLDEN_CELL, GOLDEN_EQ
 
 MAPPING = '''spec = "rnn_torch"
 call = "cell"

@@ -6,32 +6,11 @@ equation. Messages are API: a change here is a deliberate change of what users r
 """
 
 import pytest
+from cells import GOLDEN_CELL, GOLDEN_EQ
 
 from seqcheck import SpecError, loads_spec
 
-BASE = '''name = "cell"
-title = "a test cell"
-outputs = ["h"]
-
-[dims]
-D = "input size"
-H = "hidden size"
-
-[inputs]
-x = { shape = ["D"] }
-
-[states]
-h = { shape = ["H"], init = "0" }
-
-[params]
-W = { shape = ["H", "H"] }
-U = { shape = ["H", "D"] }
-b = { shape = ["H"] }
-
-[equations]
-h = "tanh(W @ h[t-1] + U @ x + b)"
-'''
-EQ = 'h = "tanh(W @ h[t-1] + U @ x + b)"'
+BASE, EQ = GOLDEN_CELL, GOLDEN_EQ
 
 
 def test_base_spec_is_valid():
