@@ -1,4 +1,5 @@
-"""Small one-equation specs that several test files write out: h = f(W h_{t-1} + U x [+ b])."""
+"""Spec and example texts that several test files write out: small one-equation cells
+(h = f(W h_{t-1} + U x [+ b])) and the golden files of the error-message tests."""
 
 
 def one_state_cell(name: str, equation: str, *, bias: bool = False) -> str:
@@ -53,3 +54,22 @@ h = "tanh(W @ h[t-1] + U @ x + b)"
 '''
 #: Its one equation, as a line of GOLDEN_CELL (the anchor for replacements).
 GOLDEN_EQ = 'h = "tanh(W @ h[t-1] + U @ x + b)"'
+
+#: The worked-example file whose golden error messages tests/test_example.py and
+#: tests/test_bad_input_table.py assert: their line numbers count in this text.
+GOLDEN_EXAMPLE = '''spec = "lstm"
+decimals = 2
+[params]
+W_ii = [[4, 4], [2, 2]]
+W_hi = [[1, 0], [4, -2]]
+[initial]
+h = [0, 0]
+c = [0, 0]
+[inputs]
+x = [[1, 0], [0, 1]]
+[[printed]]
+t = 1
+name = "i"
+value = [0.98, 0.88]
+where = "eq. (11)"
+'''

@@ -14,7 +14,7 @@ import subprocess
 import sys
 
 import pytest
-from cells import GOLDEN_CELL, GOLDEN_EQ
+from cells import GOLDEN_CELL, GOLDEN_EQ, GOLDEN_EXAMPLE
 
 from seqcheck import SeqcheckError, load_spec
 from seqcheck.adapters.mapping import MappingError, load_mapping
@@ -35,22 +35,7 @@ b_ih = "bias_ih"
 b_hh = "bias_hh[0:H]"
 '''
 
-EXAMPLE = '''spec = "lstm"
-decimals = 2
-[params]
-W_ii = [[4, 4], [2, 2]]
-W_hi = [[1, 0], [4, -2]]
-[initial]
-h = [0, 0]
-c = [0, 0]
-[inputs]
-x = [[1, 0], [0, 1]]
-[[printed]]
-t = 1
-name = "i"
-value = [0.98, 0.88]
-where = "eq. (11)"
-'''
+EXAMPLE = GOLDEN_EXAMPLE
 
 
 def in_spec(old, new):

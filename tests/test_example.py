@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cells import GOLDEN_EXAMPLE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -285,22 +286,7 @@ def test_perturbing_one_component_flips_exactly_that_entry(case, data):
 
 
 # -- errors in example files -------------------------------------------------------------------
-BASE = '''spec = "lstm"
-decimals = 2
-[params]
-W_ii = [[4, 4], [2, 2]]
-W_hi = [[1, 0], [4, -2]]
-[initial]
-h = [0, 0]
-c = [0, 0]
-[inputs]
-x = [[1, 0], [0, 1]]
-[[printed]]
-t = 1
-name = "i"
-value = [0.98, 0.88]
-where = "eq. (11)"
-'''
+BASE = GOLDEN_EXAMPLE
 
 ERRORS = [
     pytest.param(
