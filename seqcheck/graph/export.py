@@ -15,7 +15,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from .unfold import GraphError, Node, UnfoldedGraph, node_id
+from .nodes import GraphError, Node, node_id
 
 __all__ = ["to_dot", "to_graphml", "write", "summary", "label"]
 
@@ -72,7 +72,7 @@ def _column_id(t: int | None) -> str:
     return "@static" if t is None else f"@{t}"
 
 
-def to_dot(ug: UnfoldedGraph) -> str:
+def to_dot(ug) -> str:
     """Graphviz DOT text of the unfolded graph, time running left to right.
 
     Arguments:
@@ -142,7 +142,7 @@ def to_dot(ug: UnfoldedGraph) -> str:
     return "\n".join(out) + "\n"
 
 
-def to_graphml(ug: UnfoldedGraph) -> str:
+def to_graphml(ug) -> str:
     """GraphML text of the unfolded graph (networkx.write_graphml).
 
     Arguments:
@@ -177,7 +177,7 @@ def to_graphml(ug: UnfoldedGraph) -> str:
     return buffer.getvalue().decode("utf-8")
 
 
-def write(ug: UnfoldedGraph, path: str | Path) -> Path:
+def write(ug, path: str | Path) -> Path:
     """Write the graph as DOT (``.dot``, ``.gv``) or GraphML (``.graphml``), by suffix.
 
     Arguments:
@@ -212,7 +212,7 @@ def write(ug: UnfoldedGraph, path: str | Path) -> Path:
     return path
 
 
-def summary(ug: UnfoldedGraph) -> dict:
+def summary(ug) -> dict:
     """Counts, layers and depth of the unfolded graph, JSON-serialisable (for ``--json``).
 
     Arguments:

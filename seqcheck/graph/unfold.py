@@ -27,9 +27,10 @@ from pathlib import Path
 
 import networkx as nx
 
-from ..errors import SeqcheckError
 from ..spec.grammar import format_shape
 from ..spec.schedule import make_schedule
+from .export import summary, to_dot, to_graphml, write
+from .nodes import GraphError, Node, node_id
 
 __all__ = ["MAX_STEPS", "GraphError", "Node", "UnfoldedGraph", "unfold", "node_id"]
 
@@ -38,32 +39,8 @@ __all__ = ["MAX_STEPS", "GraphError", "Node", "UnfoldedGraph", "unfold", "node_i
 #: than a few steps is unreadable anyway; the graph repeats every step.
 MAX_STEPS = 10_000
 
-#: A node of the unfolded graph: a name and a step (``None``: no time axis).
-Node = tuple[str, int | None]
-
 # Edge kinds, by the sign of the reference's time offset.
 _KIND = {0: "step", -1: "time-delay", 1: "backward-time"}
-
-
-class GraphError(SeqcheckError):
-    """A graph cannot be built or written as asked (bad T, unknown file suffix)."""
-
-
-def node_id(node: Node) -> str:
-    """The string id of a node in exported files: ``"h@3"``, ``"h@0"``, ``"W_hh"`` (no step).
-
-    Arguments:
-        node: ``(name, t)`` with ``t`` an int or ``None``.
-    Returns:
-        ``name@t``, or ``name`` alone for a node without a time axis. Names are
-        identifiers, so the id is unambiguous.
-
-    >>> # the hidden state at step 3, and a parameter shared by every step
-    >>> node_id(("h", 3)), node_id(("W_hh", None))
-    ('h@3', 'W_hh')
-    """
-    name, t = node
-    return name if t is None else f"{name}@{t}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,14 +80,10 @@ class UnfoldedGraph:
 
     def to_dot(self) -> str:
         """Graphviz DOT text, one column per time step (:func:`seqcheck.graph.export.to_dot`)."""
-        from .export import to_dot
-
         return to_dot(self)
 
     def to_graphml(self) -> str:
         """GraphML text, node ids like ``"h@3"`` (:func:`seqcheck.graph.export.to_graphml`)."""
-        from .export import to_graphml
-
         return to_graphml(self)
 
     def write(self, path: str | Path) -> Path:
@@ -118,14 +91,10 @@ class UnfoldedGraph:
 
         See :func:`seqcheck.graph.export.write`.
         """
-        from .export import write
-
         return write(self, path)
 
     def summary(self) -> dict:
         """Counts and depth, JSON-serialisable (:func:`seqcheck.graph.export.summary`)."""
-        from .export import summary
-
         return summary(self)
 
     def __repr__(self) -> str:
