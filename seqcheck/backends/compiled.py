@@ -12,6 +12,7 @@ from types import MappingProxyType
 import numpy
 import sympy as sp
 
+from ..derive.gradients import Gradients
 from ..errors import CompileError, ShapeError
 from ..spec.grammar import format_shape
 from ..spec.model import Spec
@@ -62,21 +63,6 @@ class Trajectory:
 
     def __getitem__(self, name: str):
         return self.values[name]
-
-
-@dataclass(frozen=True)
-class Gradients:
-    """∂L/∂(everything) for L = Σ_t Σ_v ⟨seed_v,t, v_t⟩.
-
-    Arguments:
-        params: ``{name: array of the declared shape}``.
-        inputs: sequence inputs ``(T, B, ...)``, static inputs ``(B, ...)``.
-        initial: every delayed state's initial value, ``(B, ...)``.
-    """
-
-    params: Mapping[str, object]
-    inputs: Mapping[str, object]
-    initial: Mapping[str, object]
 
 
 def _expect(lead: tuple, shape: tuple) -> str:

@@ -25,7 +25,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ..backends.compiled import Gradients
+from .gradients import Gradients
 from .jacobian import Windows
 from .rules import DerivationError
 
@@ -53,7 +53,7 @@ def truncated_bptt(compiled, params: Mapping, inputs: Mapping, seeds: Mapping, k
         initial: optional ``{state: (B, *shape)}``, as for the forward pass.
         steps: T, needed only when the spec has no sequence input.
     Returns:
-        :class:`~seqcheck.backends.compiled.Gradients`: ``params`` (declared shapes,
+        :class:`~seqcheck.derive.gradients.Gradients`: ``params`` (declared shapes,
         summed over the batch), ``inputs`` (``(T, B, ...)``; static ``(B, ...)``) and
         ``initial`` (``{state: (B, *shape)}``, from the losses at t ≤ k).
     Raises:
