@@ -486,7 +486,7 @@ def _bench_verify(quick: bool, recorded, say) -> list[dict]:
     import torch
 
     from .adapters.torch_nn import TorchTarget
-    from .checks.verify import _Checker
+    from .checks.verify import Checker
     from .spec import load_spec
     from .strategies import Case
 
@@ -501,7 +501,7 @@ def _bench_verify(quick: bool, recorded, say) -> list[dict]:
                 {"h": rng.uniform(-1, 1, (B, H)), "c": rng.uniform(-1, 1, (B, H))},
                 {v: rng.uniform(-1, 1, (T, B, H)) for v in ("h", "c")})
     target = TorchTarget(torch.nn.LSTMCell)
-    checker = _Checker(target, spec, "float64", gradients=True)
+    checker = Checker(target, spec, "float64", gradients=True)
     if not checker.check(case).ok:  # pragma: no cover - torch's own cell conforms
         raise RuntimeError("torch.nn.LSTMCell does not conform on the benchmark case")
     cell = target.module(case.sizes, "float64")

@@ -177,7 +177,7 @@ def _draw(spec, err: dict, index: TomlIndex, path: Path):
     return sizes, params, inputs, steps
 
 
-def _fmt(a) -> str:
+def format_values(a) -> str:
     return np.array2string(np.asarray(a, dtype=float), precision=4, suppress_small=True,
                            separator=", ")
 
@@ -189,8 +189,8 @@ def _claim_equal(spec, traj, err) -> tuple[str | None, list[str]]:
     if not bad.any():
         return None, [f"{a_name} = {b_name} at every step"]
     t = int(np.argwhere(bad)[0][0])
-    return (f"{a_name} and {b_name} differ from t = {t + 1}: {a_name}_{t + 1} = {_fmt(a[t, 0])}, "
-            f"{b_name}_{t + 1} = {_fmt(b[t, 0])} (max |Δ| over {len(a)} steps "
+    return (f"{a_name} and {b_name} differ from t = {t + 1}: {a_name}_{t + 1} = {format_values(a[t, 0])}, "
+            f"{b_name}_{t + 1} = {format_values(b[t, 0])} (max |Δ| over {len(a)} steps "
             f"{float(np.abs(a - b).max()):.3g})"), []
 
 
@@ -201,7 +201,7 @@ def _claim_probability(spec, traj, err) -> tuple[str | None, list[str]]:
         bad = (np.abs(total - 1) > 1e-12) | (low < 0)
         if bad.any():
             t, b = (int(i) for i in np.argwhere(bad)[0])
-            return (f"{v} = {_fmt(p[t, b])} is not a probability vector: its entries sum to "
+            return (f"{v} = {format_values(p[t, b])} is not a probability vector: its entries sum to "
                     f"{float(total[t, b]):.4g}" + (f" and its smallest is {float(low[t, b]):.4g}"
                                                    if low[t, b] < 0 else "")), []
     return None, [f"{', '.join(err['variables'])} is a probability vector at every step"]
@@ -316,7 +316,7 @@ def check_examples(names=None) -> tuple[Erratum, ...]:
         names: bundled example names (default: all of ``reference/``).
     """
     from . import catalogue
-    from .checks.example import CARRIED, SLIP, _fmt, check_example
+    from .checks.example import CARRIED, SLIP, format_values, check_example
 
     out = []
     for name in names if names is not None else catalogue.example_names():
@@ -328,8 +328,8 @@ def check_examples(names=None) -> tuple[Erratum, ...]:
                 continue
             place = f"{walk or ex.source}, {e.where or 'line ' + str(e.line)}: {e.name}_{e.t}"
             out.append(Erratum(
-                seed=seed, place=place, printed=_fmt(e.printed, e.decimals),
-                finding=e.describe(), corrected=_fmt(e.exact, e.decimals),
+                seed=seed, place=place, printed=format_values(e.printed, e.decimals),
+                finding=e.describe(), corrected=format_values(e.exact, e.decimals),
                 transcription=f"reference/{name}.toml:{e.line}", how="computed",
                 kind=e.verdict))
     return tuple(out)

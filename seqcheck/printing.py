@@ -19,16 +19,16 @@ from .spec.functions import clip
 __all__ = ["TextPrinter", "MathPrinter", "elementwise_call", "text", "latex"]
 
 _REF = re.compile(r"^(?P<base>.*?)(?:\[t(?P<off>[+-]\d+)\])?$")
-_GREEK = {"alpha", "beta", "gamma", "delta", "eta", "theta", "lambda", "mu", "sigma", "tau",
+GREEK = {"alpha", "beta", "gamma", "delta", "eta", "theta", "lambda", "mu", "sigma", "tau",
           "phi", "rho", "omega"}
 
 
-def _split(name: str) -> tuple[str, int]:
+def split_ref(name: str) -> tuple[str, int]:
     m = _REF.match(name)
     return m.group("base"), int(m.group("off") or 0)
 
 
-def _time(offset: int) -> str:
+def time_label(offset: int) -> str:
     return "t" if offset == 0 else f"t{offset:+d}"
 
 
@@ -166,19 +166,19 @@ class MathPrinter(LatexPrinter):
         if base.endswith("_tilde"):
             return rf"\tilde{{{MathPrinter._name(base[:-6])}}}"
         head, _, tail = base.partition("_")
-        head = rf"\{head}" if head in _GREEK else head
+        head = rf"\{head}" if head in GREEK else head
         return f"{head}_{{{tail}}}" if tail else head
 
     def _symbol(self, name: str, scalar_param=False) -> str:
-        base, off = _split(name)
+        base, off = split_ref(name)
         if base.startswith("adj_"):
             inner = self._name(base[4:])
-            return rf"\bar{{{inner}}}_{{{_time(off)}}}"
+            return rf"\bar{{{inner}}}_{{{time_label(off)}}}"
         if base.startswith("d_"):
-            return rf"\delta^{{{self._name(base[2:])}}}_{{{_time(off)}}}"
+            return rf"\delta^{{{self._name(base[2:])}}}_{{{time_label(off)}}}"
         if base.startswith("dl_d"):
             return rf"\frac{{\partial \ell_t}}{{\partial {self._name(base[4:])}_t}}"
-        return self._name(base) + (f"_{{{_time(off)}}}" if self.time_indexed(base) else "")
+        return self._name(base) + (f"_{{{time_label(off)}}}" if self.time_indexed(base) else "")
 
     def time_indexed(self, base: str) -> bool:
         return base in self._variables

@@ -187,7 +187,7 @@ def parameters(spec: Spec, sizes: Mapping[str, int], scale: float | None = None,
     >>> len(set(np.concatenate([a.ravel() for a in p.values()]))), bool(0 <= p["alpha"] <= 1)
     (13, True)
     """
-    shapes = _shapes(spec, sizes).params
+    shapes = case_shapes(spec, sizes).params
     limits = _check_bounds(spec, bounds)
     _check_scale(scale)
     return _parameters(shapes, limits, scale, witness)
@@ -233,7 +233,7 @@ def sequences(spec: Spec, sizes: Mapping[str, int], T: int, B: int,
     _check_count("steps T", T)
     _check_count("batch size B", B)
     _check_scale(scale)
-    return _sequences(_shapes(spec, sizes).inputs(T, B), scale)
+    return _sequences(case_shapes(spec, sizes).inputs(T, B), scale)
 
 
 def _draw_sequences(draw, shapes, scale) -> dict[str, np.ndarray]:
@@ -269,7 +269,7 @@ def initial_states(spec: Spec, sizes: Mapping[str, int], B: int,
     """
     _check_count("batch size B", B)
     _check_scale(scale)
-    return _initial_states(_shapes(spec, sizes).initial(B), scale)
+    return _initial_states(case_shapes(spec, sizes).initial(B), scale)
 
 
 def _draw_initial_states(draw, shapes, scale) -> dict[str, np.ndarray]:
@@ -317,7 +317,7 @@ def projections(spec: Spec, sizes: Mapping[str, int], T: int, B: int,
     if unknown:
         raise ShapeError(f"cannot project {', '.join(map(repr, unknown))}: not variables of "
                          f"spec {spec.name!r} (variables: {', '.join(spec.variables)})")
-    return _projections(_shapes(spec, sizes, names).seeds(T, B))
+    return _projections(case_shapes(spec, sizes, names).seeds(T, B))
 
 
 def _draw_projections(draw, shapes) -> dict[str, np.ndarray]:
@@ -401,7 +401,7 @@ def _cases(draw, spec, sizes, steps, batch, limits, witness, plans) -> Case:
     T, B = draw(steps, label="steps"), draw(batch, label="batch")
     key = tuple(sizes.values())
     if key not in plans:
-        plans[key] = _shapes(spec, sizes)
+        plans[key] = case_shapes(spec, sizes)
     plan = plans[key]
     return Case(
         sizes=sizes,
@@ -436,7 +436,7 @@ class _Shapes:
         return {n: (T, B) + s for n, s in self.outputs.items()}
 
 
-def _shapes(spec: Spec, sizes: Mapping[str, int], outputs=None) -> _Shapes:
+def case_shapes(spec: Spec, sizes: Mapping[str, int], outputs=None) -> _Shapes:
     _check_sizes(spec, sizes)
     delayed = spec.delayed_refs()
     inputs = {n: _shape(spec, d.shape, sizes, f"input '{n}'") for n, d in spec.inputs.items()}

@@ -357,7 +357,7 @@ def test_plot_without_matplotlib_says_how_to_install_it(monkeypatch, tmp_path):
 def test_measuring_loads_neither_matplotlib_nor_torch():
     code = ("import sys, seqcheck.dynamics.measure, seqcheck.dynamics.plot as p\n"
             "print('matplotlib' in sys.modules, 'torch' in sys.modules)\n"
-            "p._matplotlib()\n"
+            "p.load_matplotlib()\n"
             "print('matplotlib' in sys.modules)\n")  # the check can fail: plotting loads it
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()

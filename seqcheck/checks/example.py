@@ -50,12 +50,12 @@ import numpy as np
 from ..backends.numpy_backend import compile_expression, compile_numpy
 from ..spec import Typed
 from .example_file import (
-    _FUNCTIONS,
-    _LABEL,
+    FUNCTIONS,
+    LABEL,
     Example,
     Printed,
-    _cached,
-    _parse,
+    cached_on_spec,
+    parse_cached,
     load_example,
     loads_example,
 )
@@ -88,7 +88,7 @@ def _agrees(printed: Printed, value: np.ndarray) -> bool:
 
 
 def _label(name: str) -> tuple[str, int]:
-    m = _LABEL.match(name)
+    m = LABEL.match(name)
     return (m.group(1), int(m.group(2))) if m else (name, 0)
 
 
@@ -114,10 +114,10 @@ class _Evaluator:
         """The compiled equation of variable ``p`` or the compiled expr of entry ``p``."""
         spec = self.ex.spec
         if isinstance(p, Printed) and p.expr is not None:
-            return _cached(_FUNCTIONS, spec, ("expr", p.expr),
-                           lambda: compile_expression(spec, _parse(spec, p.expr)))
+            return cached_on_spec(FUNCTIONS, spec, ("expr", p.expr),
+                           lambda: compile_expression(spec, parse_cached(spec, p.expr)))
         e = spec.equation(p if isinstance(p, str) else p.name)
-        return _cached(_FUNCTIONS, spec, ("equation", e.target),
+        return cached_on_spec(FUNCTIONS, spec, ("equation", e.target),
                        lambda: compile_expression(spec, Typed(e.expr, e.shape)))
 
     def evaluate(self, fn: Callable, t: int, variable: Callable[[str, int], np.ndarray]):
@@ -209,18 +209,18 @@ class EntryResult:
         """
         head = f"{self.name} at t = {self.t}" + (f" ({self.where})" if self.where else "")
         if self.reduce == "argmax":
-            body = (f"printed class {self.printed_class}, exact argmax {_argmax(self.exact)} of "
-                    f"{_fmt(self.exact, self.decimals + 2)}; from the printed operands: "
-                    f"argmax {_argmax(self.local)} of {_fmt(self.local, self.decimals + 2)}")
+            body = (f"printed class {self.printed_class}, exact argmax {argmax_index(self.exact)} of "
+                    f"{format_values(self.exact, self.decimals + 2)}; from the printed operands: "
+                    f"argmax {argmax_index(self.local)} of {format_values(self.local, self.decimals + 2)}")
         else:
             d, tol = self.decimals, _tolerance(self.decimals)
             diff = np.abs(np.asarray(self.printed) - self.exact)
             worst = np.unravel_index(int(np.nanargmax(diff)), diff.shape) if diff.size else ()
             where = "[" + ", ".join(str(int(i)) for i in worst) + "]" if worst else ""
             cmp = ">" if not self.ok else "<="
-            body = (f"printed {_fmt(self.printed, d)}, exact {_fmt(self.exact, d + 2)}; "
+            body = (f"printed {format_values(self.printed, d)}, exact {format_values(self.exact, d + 2)}; "
                     f"|Δ| = {float(diff[worst]):.{d + 2}f}{' at ' + where if where else ''} "
-                    f"{cmp} {tol:g}; from the printed operands {_fmt(self.local, d + 2)}")
+                    f"{cmp} {tol:g}; from the printed operands {format_values(self.local, d + 2)}")
         agree = "agrees" if self.local_ok else "disagrees"
         return f"{head}: {body}: {agree}; {self.verdict}"
 
@@ -235,12 +235,12 @@ class EntryResult:
         }
         if self.reduce == "argmax":
             out["printed_class"] = self.printed_class
-            out["exact_class"] = _argmax(self.exact)
-            out["local_class"] = _argmax(self.local)
+            out["exact_class"] = argmax_index(self.exact)
+            out["local_class"] = argmax_index(self.local)
         return out
 
 
-def _argmax(a: np.ndarray) -> int:
+def argmax_index(a: np.ndarray) -> int:
     return int(np.argmax(a))
 
 
@@ -249,11 +249,11 @@ def _plain(a) -> object:
     return np.asarray(a, dtype=np.float64).tolist()
 
 
-def _fmt(a, decimals: int) -> str:
+def format_values(a, decimals: int) -> str:
     a = np.asarray(a, dtype=np.float64)
     if a.ndim == 0:
         return f"{float(a):.{decimals}f}"
-    return "[" + ", ".join(_fmt(x, decimals) for x in a) + "]"
+    return "[" + ", ".join(format_values(x, decimals) for x in a) + "]"
 
 
 @dataclass(frozen=True, eq=False)  # holds arrays: no field-wise ==
@@ -305,9 +305,9 @@ class ExampleReport:
         for e in self.entries:
             if e.reduce == "argmax":
                 printed = str(e.printed_class)
-                exact = f"{_argmax(e.exact)} = argmax {_fmt(e.exact, e.decimals + 2)}"
+                exact = f"{argmax_index(e.exact)} = argmax {format_values(e.exact, e.decimals + 2)}"
             else:
-                printed, exact = _fmt(e.printed, e.decimals), _fmt(e.exact, e.decimals + 2)
+                printed, exact = format_values(e.printed, e.decimals), format_values(e.exact, e.decimals + 2)
             rows.append((str(e.t), e.name, e.where, printed, exact, e.verdict))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines = [f"{ex.file}: spec '{ex.spec.name}'" + (f", {ex.source}" if ex.source else "")]

@@ -70,7 +70,7 @@ _ENTRY_KEYS = {
     "note": "free text",
 }
 _REQUIRED = ("spec", "decimals", "inputs", "printed")
-_LABEL = re.compile(r"^(\w+)\[t([+-]\d+)\]$")
+LABEL = re.compile(r"^(\w+)\[t([+-]\d+)\]$")
 
 
 # -- values -------------------------------------------------------------------------
@@ -292,10 +292,10 @@ def _resolve_spec(r: _Reader, name) -> Spec | None:
 # expressions costs milliseconds each, and a Hypothesis run checks hundreds of files.
 # The spec is kept beside each value, so its id cannot be reused while cached.
 _TYPED: dict[tuple, tuple[Spec, Typed]] = {}
-_FUNCTIONS: dict[tuple, tuple[Spec, Callable]] = {}
+FUNCTIONS: dict[tuple, tuple[Spec, Callable]] = {}
 
 
-def _cached(table: dict, spec: Spec, key, make: Callable):
+def cached_on_spec(table: dict, spec: Spec, key, make: Callable):
     hit = table.get((id(spec), key))
     if hit is None or hit[0] is not spec:
         if len(table) > 1024:
@@ -304,14 +304,14 @@ def _cached(table: dict, spec: Spec, key, make: Callable):
     return hit[1]
 
 
-def _parse(spec: Spec, text: str) -> Typed:
+def parse_cached(spec: Spec, text: str) -> Typed:
     """``spec.parse(text)``, cached."""
-    return _cached(_TYPED, spec, text, lambda: spec.parse(text))
+    return cached_on_spec(_TYPED, spec, text, lambda: spec.parse(text))
 
 
 def _parse_expr(r: _Reader, spec: Spec, text: str, path: tuple, dims: _Dims) -> Typed | None:
     try:
-        return _parse(spec, text)
+        return parse_cached(spec, text)
     except SpecError as e:
         for d in e.diagnostics:
             # a spec's dims are symbolic; an example's are bound

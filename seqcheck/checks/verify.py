@@ -266,7 +266,7 @@ def _preserved():
         random.setstate(py_rng)
 
 
-class _Checker:
+class Checker:
     """Runs one case on the target and on the spec and compares them."""
 
     def __init__(self, target, spec: Spec, dtype: str, gradients: bool):
@@ -433,7 +433,7 @@ def _suffix_role(name: str) -> str:
     return name[:-1]
 
 
-def _explain(checker: _Checker, case) -> str | None:
+def _explain(checker: Checker, case) -> str | None:
     spec = checker.spec
     if spec.path is None:
         return None
@@ -580,7 +580,7 @@ def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dty
                             f"{', '.join(spec.variables)}")
     fixed = tgt.fixed_sizes(spec)
     with _preserved():
-        checker = _Checker(tgt, spec, dtype, gradients)
+        checker = Checker(tgt, spec, dtype, gradients)
         if saved is not None:
             return _replay(checker, saved, replay, explain)
         strategy = cases(spec, fixed_sizes=fixed)
@@ -632,9 +632,9 @@ def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dty
     return result
 
 
-def _replay(checker: _Checker, saved: SavedCase, path, explain: bool) -> VerifyResult:
+def _replay(checker: Checker, saved: SavedCase, path, explain: bool) -> VerifyResult:
     """Check the one saved case; its arrays must fit the spec at the saved sizes."""
-    from ..strategies import _shapes
+    from ..strategies import case_shapes
 
     spec, case = checker.spec, saved.case
     missing = [d.name for d in spec.dims if d.name not in case.sizes]
@@ -647,7 +647,7 @@ def _replay(checker: _Checker, saved: SavedCase, path, explain: bool) -> VerifyR
         raise SeqcheckError(f"{path}: the case has sizes {dict(case.sizes)}, but the target "
                             f"is fixed at {clash}\n  hint: replay it on a target built with "
                             "the saved sizes (a class or factory)")
-    plan = _shapes(spec, case.sizes)
+    plan = case_shapes(spec, case.sizes)
     want = {"params": plan.params, "inputs": plan.inputs(case.steps, case.batch),
             "initial": plan.initial(case.batch), "seeds": plan.seeds(case.steps, case.batch)}
     for group, shapes in want.items():

@@ -150,15 +150,15 @@ def reservoir(size: int, *, sparsity: float, spectral_radius: float, input_scali
     >>> res.nonzeros, round(float(np.max(np.abs(np.linalg.eigvals(res.W)))), 12)
     (500, 0.9)
     """
-    _check_int("size", size, 1)
-    _check_int("inputs", inputs, 1)
-    _check_int("outputs", outputs, 1)
-    _check_int("seed", seed, 0)
-    _check_real("sparsity", sparsity, 0.0, 1.0, low_open=True)
-    _check_real("spectral_radius", spectral_radius, 0.0, math.inf, low_open=True)
-    _check_real("leak_rate", leak_rate, 0.0, 1.0, low_open=True)
-    _check_real("input_scaling", input_scaling, 0.0, math.inf)
-    _check_real("feedback_scaling", feedback_scaling, 0.0, math.inf)
+    check_int("size", size, 1)
+    check_int("inputs", inputs, 1)
+    check_int("outputs", outputs, 1)
+    check_int("seed", seed, 0)
+    check_real("sparsity", sparsity, 0.0, 1.0, low_open=True)
+    check_real("spectral_radius", spectral_radius, 0.0, math.inf, low_open=True)
+    check_real("leak_rate", leak_rate, 0.0, 1.0, low_open=True)
+    check_real("input_scaling", input_scaling, 0.0, math.inf)
+    check_real("feedback_scaling", feedback_scaling, 0.0, math.inf)
     k = math.floor(sparsity * size * size + 0.5)
     if k == 0:
         raise SeqcheckError(f"sparsity {sparsity} of a {size} x {size} W gives "
@@ -407,8 +407,8 @@ def echo_state_property(res: Reservoir, x, *, washout: int = 100, tol: float = 1
         raise SeqcheckError("echo_state_property checks the input-driven reservoir (spec "
                             "esn); this one feeds its output back: generate it without "
                             "feedback to check W and W_in")
-    _check_int("washout", washout, 0)
-    _check_real("tol", tol, 0.0, math.inf, low_open=True)
+    check_int("washout", washout, 0)
+    check_real("tol", tol, 0.0, math.inf, low_open=True)
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2 or x.shape[1] != res.inputs or x.shape[0] <= washout:
         raise SeqcheckError(f"x must be one sequence (T, N_u) with N_u = {res.inputs} and "
@@ -458,7 +458,7 @@ def design_matrix(h, x, washout: int = 0) -> np.ndarray:
     if h.ndim != 3 or x.ndim != 3 or h.shape[:2] != x.shape[:2]:
         raise SeqcheckError(f"h (T, B, N_x) and x (T, B, N_u) must share T and B; got "
                             f"{h.shape} and {x.shape}")
-    _check_int("washout", washout, 0)
+    check_int("washout", washout, 0)
     if washout >= h.shape[0]:
         raise SeqcheckError(f"washout {washout} leaves no sample of T = {h.shape[0]} steps")
     ones = np.ones(h.shape[:2] + (1,))
@@ -490,7 +490,7 @@ def ridge_readout(H, Y, beta: float) -> np.ndarray:
     if H.ndim != 2 or Y.ndim != 2 or H.shape[1] != Y.shape[1]:
         raise SeqcheckError(f"H (F, n) and Y (N_y, n) must have one column per sample; got "
                             f"{H.shape} and {Y.shape}")
-    _check_real("beta", beta, 0.0, math.inf)
+    check_real("beta", beta, 0.0, math.inf)
     try:
         return np.linalg.solve(H @ H.T + beta * np.eye(H.shape[0]), H @ Y.T).T
     except np.linalg.LinAlgError:
@@ -522,12 +522,12 @@ def fit_readout(h, x, y_target, *, washout: int, beta: float) -> np.ndarray:
 
 
 # -- argument checks --------------------------------------------------------------------
-def _check_int(name: str, value, lowest: int) -> None:
+def check_int(name: str, value, lowest: int) -> None:
     if not isinstance(value, Integral) or isinstance(value, bool) or value < lowest:
         raise SeqcheckError(f"{name} must be an int >= {lowest}, got {value!r}")
 
 
-def _check_real(name: str, value, low: float, high: float, low_open: bool = False) -> None:
+def check_real(name: str, value, low: float, high: float, low_open: bool = False) -> None:
     ok = (isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
           and (value > low if low_open else value >= low) and value <= high)
     if not ok:

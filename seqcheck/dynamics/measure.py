@@ -42,7 +42,7 @@ DEFAULT_SIZE = 32
 """The size of every dim that :func:`resolve_sizes` is not told."""
 
 
-def _as_spec(spec: Spec | str) -> Spec:
+def as_spec(spec: Spec | str) -> Spec:
     if isinstance(spec, Spec):
         return spec
     from ..spec import load_spec
@@ -267,7 +267,7 @@ def measure(spec: Spec | str, params: Mapping, inputs: Mapping,
     >>> bool(np.all(d.row_norms <= d.bound * (1 + 1e-12)))
     True
     """
-    spec = _as_spec(spec)
+    spec = as_spec(spec)
     rec = recurrence(spec, recurrent)
     if compiled is None:
         from ..backends import compile_numpy
@@ -307,7 +307,7 @@ def resolve_sizes(spec: Spec | str, sizes: Mapping[str, int] | None = None) -> d
     >>> resolve_sizes("lstm", {"H": 4})
     {'D': 32, 'H': 4}
     """
-    spec = _as_spec(spec)
+    spec = as_spec(spec)
     names = [d.name for d in spec.dims]
     unknown = sorted(set(sizes or {}) - set(names))
     if unknown:
@@ -356,7 +356,7 @@ def scaled_params(spec: Spec | str, radius: float | None, sizes: Mapping[str, in
     >>> round(float(np.abs(np.linalg.eigvals(p["W_1"])).max()), 12), p["W_2"].shape
     (1.5, (4, 2))
     """
-    spec = _as_spec(spec)
+    spec = as_spec(spec)
     dims = resolve_sizes(spec, sizes)
     rng = np.random.default_rng([seed, 0])
     params: dict[str, np.ndarray] = {}
@@ -407,7 +407,7 @@ def random_inputs(spec: Spec | str, steps: int, sizes: Mapping[str, int] | None 
     >>> {k: v.shape for k, v in random_inputs("esn", 5, {"N_u": 2}, batch=3).items()}
     {'x': (5, 3, 2)}
     """
-    spec = _as_spec(spec)
+    spec = as_spec(spec)
     dims = resolve_sizes(spec, sizes)
     if steps < 1 or batch < 1:
         raise SeqcheckError(f"steps and batch must be ≥ 1, got steps = {steps}, batch = {batch}")
@@ -512,7 +512,7 @@ def sweep(spec: Spec | str, radii: Sequence[float], steps: int, seed: int = 0,
     >>> [series["verdict"] for series in s.as_dict()["series"]]
     ['vanishing', 'exploding']
     """
-    spec = _as_spec(spec)
+    spec = as_spec(spec)
     radii = tuple(float(r) for r in radii)
     if not radii:
         raise SeqcheckError("sweep needs at least one spectral radius")

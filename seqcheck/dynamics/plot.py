@@ -24,7 +24,7 @@ FORMATS = {".png": {"Software": None}, ".svg": {"Creator": None, "Date": None}}
 _SIZE, _DPI = (7.0, 4.4), 100
 
 
-def _matplotlib():
+def load_matplotlib():
     """``(Figure, FigureCanvasAgg, rc_context)``, or an error saying how to install them."""
     try:
         from matplotlib import rc_context
@@ -63,7 +63,7 @@ def check_output(path: str | Path) -> Path:
     if not path.parent.is_dir():
         raise SeqcheckError(f"cannot write the plot to {str(path)!r}: directory "
                             f"{str(path.parent)!r} does not exist")
-    _matplotlib()
+    load_matplotlib()
     return path
 
 
@@ -92,7 +92,7 @@ def sweep_figure(sweep: Sweep):
     >>> sorted(line.get_gid() for line in sweep_figure(s).axes[0].lines if line.get_gid())
     ['bound:0', 'bound:1', 'norms:0', 'norms:1']
     """
-    Figure, FigureCanvasAgg, _ = _matplotlib()
+    Figure, FigureCanvasAgg, _ = load_matplotlib()
     fig = Figure(figsize=_SIZE, dpi=_DPI)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
@@ -146,7 +146,7 @@ def plot_sweep(sweep: Sweep, path: str | Path) -> Path:
     """
     path = check_output(path)
     suffix = path.suffix.lower()
-    _, _, rc_context = _matplotlib()
+    _, _, rc_context = load_matplotlib()
     with rc_context({"svg.hashsalt": "seqcheck", "svg.fonttype": "path"}):
         fig = sweep_figure(sweep)
         try:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import SeqcheckError
-from .esn import _check_int, _check_real, fit_readout, reservoir, run_reservoir
+from .esn import check_int, check_real, fit_readout, reservoir, run_reservoir
 
 __all__ = ["SERIES", "TaskResult", "esn_task", "mackey_glass", "nrmse", "sine"]
 
@@ -23,8 +23,8 @@ def sine(n: int, period: float = 25.0) -> np.ndarray:
     >>> np.round(sine(3, period=4.0), 12) + 0.0
     array([0., 1., 0.])
     """
-    _check_int("n", n, 1)
-    _check_real("period", period, 0.0, math.inf, low_open=True)
+    check_int("n", n, 1)
+    check_real("period", period, 0.0, math.inf, low_open=True)
     return np.sin(2 * np.pi * np.arange(n) / period)
 
 
@@ -51,11 +51,11 @@ def mackey_glass(n: int, *, tau: float = 17.0, beta: float = 0.2, gamma: float =
     >>> s.shape, bool(0.3 < s.min() < s.max() < 1.5)
     ((500,), True)
     """
-    _check_int("n", n, 1)
-    _check_int("subsample", subsample, 1)
-    _check_int("discard", discard, 0)
-    _check_real("dt", dt, 0.0, math.inf, low_open=True)
-    _check_real("tau", tau, 0.0, math.inf, low_open=True)
+    check_int("n", n, 1)
+    check_int("subsample", subsample, 1)
+    check_int("discard", discard, 0)
+    check_real("dt", dt, 0.0, math.inf, low_open=True)
+    check_real("tau", tau, 0.0, math.inf, low_open=True)
     lag = round(tau / dt)
     if abs(lag * dt - tau) > 1e-9 * tau:
         raise SeqcheckError(f"tau / dt must be a whole number of steps; got tau = {tau}, "
@@ -141,8 +141,8 @@ def esn_task(series: str = "mackey_glass", *, train: int = 1500, test: int = 500
     """
     if series not in SERIES:
         raise SeqcheckError(f"unknown series {series!r}; choose from {', '.join(SERIES)}")
-    _check_int("train", train, 1)
-    _check_int("test", test, 1)
+    check_int("train", train, 1)
+    check_int("test", test, 1)
     if washout >= train:
         raise SeqcheckError(f"washout {washout} must be shorter than train = {train}")
     res = reservoir(size, sparsity=sparsity, spectral_radius=spectral_radius,

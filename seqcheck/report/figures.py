@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..dynamics.plot import _matplotlib
+from ..dynamics.plot import load_matplotlib
 from ..errors import SeqcheckError
 from ..graph import Node, node_id, unfold
 
@@ -117,10 +117,10 @@ class GraphLayout:
     pitch: float
 
 
-def _as_spec(spec):
-    from ..dynamics.measure import _as_spec
+def as_spec(spec):
+    from ..dynamics.measure import as_spec
 
-    return _as_spec(spec)
+    return as_spec(spec)
 
 
 def graph_layout(ug) -> GraphLayout:
@@ -215,11 +215,11 @@ def graph_figure(spec, steps: int = 3, *, params: bool = False):
     >>> g.number_of_nodes(), g.number_of_edges()
     (26, 45)
     """
-    Figure, FigureCanvasAgg, rc_context = _matplotlib()
+    Figure, FigureCanvasAgg, rc_context = load_matplotlib()
     from matplotlib.lines import Line2D
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
-    spec = _as_spec(spec)
+    spec = as_spec(spec)
     ug = unfold(spec, steps, params=params)
     g = ug.graph
     layout = graph_layout(ug)
@@ -313,7 +313,7 @@ def dynamics_figure(spec, radii: Sequence[float] = (0.5, 1.0, 1.5), steps: int =
     from ..dynamics.measure import sweep
     from ..dynamics.plot import sweep_figure
 
-    _matplotlib()  # fail before measuring
+    load_matplotlib()  # fail before measuring
     return sweep_figure(sweep(spec, radii, steps, seed, sizes))
 
 
@@ -341,7 +341,7 @@ def render(fig, fmt: str) -> bytes:
     if fmt not in FORMATS:
         raise SeqcheckError(f"cannot render a figure as {fmt!r}: the format is one of "
                             f"{', '.join(FORMATS)}")
-    _, _, rc_context = _matplotlib()
+    _, _, rc_context = load_matplotlib()
     import io
 
     buffer = io.BytesIO()

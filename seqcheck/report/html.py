@@ -117,7 +117,7 @@ def _block(b) -> list[str]:
     raise TypeError(f"no HTML for a {type(b).__name__}")
 
 
-def _section(s: Section) -> list[str]:
+def section_html(s: Section) -> list[str]:
     role = f' id="{escape(s.role)}"' if s.role else ""
     out = [f"<section{role}>", f"<h2>{escape(s.title, quote=False)}</h2>"]
     for b in s.blocks:
@@ -148,6 +148,6 @@ def to_html(doc: Document) -> str:
            f"<style>\n{_CSS}</style>", "</head>", "<body>", "<main>",
            f"<h1>{escape(doc.title, quote=False)}</h1>"]
     for s in doc.sections:
-        out += _section(s)
+        out += section_html(s)
     out += ["</main>", "</body>", "</html>"]
     return "\n".join(out) + "\n"

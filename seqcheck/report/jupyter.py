@@ -14,7 +14,7 @@ from .build import (
     parameters_section,
     verify_section,
 )
-from .html import _section
+from .html import section_html
 from .latex import escape_latex, latex_math
 from .model import Math, Section, Table
 
@@ -25,7 +25,7 @@ __all__ = ["spec_html", "spec_latex", "derivation_html", "derivation_latex", "ex
 def _html(title: str, sections) -> str:
     out = [f'<div class="seqcheck"><strong>{_esc(title)}</strong>']
     for s in sections:
-        out += _section(s)
+        out += section_html(s)
     return "\n".join(out + ["</div>"])
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from ..printing import MathPrinter, _split, _time
+from ..printing import MathPrinter, split_ref, time_label
 from .mathml import precedence
 from .model import Code, Document, Figure, Math, Paragraph, Partial, Table
 
@@ -84,13 +84,13 @@ class ReportLatexPrinter(MathPrinter):
 
     def _timed(self, base: str, offset: int) -> str:
         if base.endswith("_tilde"):
-            return rf"\tilde{{{self._name(base[:-6])}}}_{{{_time(offset)}}}"
+            return rf"\tilde{{{self._name(base[:-6])}}}_{{{time_label(offset)}}}"
         head, _, tail = base.partition("_")
         head = self._name(head)
-        return f"{head}_{{{tail + ',' if tail else ''}{_time(offset)}}}"
+        return f"{head}_{{{tail + ',' if tail else ''}{time_label(offset)}}}"
 
     def _symbol(self, name: str, scalar_param=False) -> str:
-        base, off = _split(name)
+        base, off = split_ref(name)
         if base.startswith("dl_d"):
             return (rf"\frac{{\partial \ell_{{t}}}}{{\partial {self._timed(base[4:], 0)}}}")
         if base.startswith(("adj_", "d_")) or not self.time_indexed(base):

@@ -20,7 +20,7 @@ from sympy.printing.mathml import MathMLPresentationPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence_traditional
 from sympy.printing.printer import Printer
 
-from ..printing import _GREEK, _split, _time, elementwise_call
+from ..printing import GREEK, split_ref, time_label, elementwise_call
 
 __all__ = ["MathMLPrinter", "mathml", "precedence"]
 
@@ -154,12 +154,12 @@ class MathMLPrinter(MathMLPresentationPrinter):
         return self._el("msub", core, row)
 
     def _t(self, offset: int):
-        return self._mi(_time(offset)) if offset == 0 else self._el("mrow", *(
+        return self._mi(time_label(offset)) if offset == 0 else self._el("mrow", *(
             [self._mi("t"), self._mo("+" if offset > 0 else "−"), self._el("mn", text=str(abs(
                 offset)))]))
 
     def _symbol(self, name: str):
-        base, off = _split(name)
+        base, off = split_ref(name)
         if base.startswith("adj_"):
             bar = self._el("mover", self._name(base[4:]), self._mo("¯"), accent="true")
             return self._el("msub", bar, self._t(off))
@@ -301,7 +301,7 @@ class MathMLPrinter(MathMLPresentationPrinter):
 
 
 def _greek(head: str) -> str:
-    if head in _GREEK:
+    if head in GREEK:
         return html.entities.html5[f"{head};"]
     return head
 

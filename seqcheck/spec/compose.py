@@ -27,7 +27,7 @@ import re
 import sympy as sp
 
 from ..errors import SeqcheckError
-from .load import _quote, loads_spec
+from .load import toml_string, loads_spec
 from .model import Spec
 
 __all__ = ["stacked", "suffix"]
@@ -61,7 +61,7 @@ def _core(spec: Spec) -> list:
 
 
 def _shape_text(shape, subs) -> str:
-    return "[" + ", ".join(_quote(str(sp.sympify(d).subs(subs))) for d in shape) + "]"
+    return "[" + ", ".join(toml_string(str(sp.sympify(d).subs(subs))) for d in shape) + "]"
 
 
 def stacked(cell: Spec, *, layers: int = 1, bidirectional: bool = False, reverse: bool = False,
@@ -117,9 +117,9 @@ def stacked(cell: Spec, *, layers: int = 1, bidirectional: bool = False, reverse
     used_dims = {str(s) for table in (cell.params, cell.states) for d in table.values()
                  for s in d.shape for s in sp.sympify(s).free_symbols}
     used_dims.add(str(D))
-    lines = [f"name = {_quote(name or _default_name(cell.name, layers, bidirectional, reverse))}",
-             f"title = {_quote(title or _default_title(cell, layers, bidirectional, reverse))}",
-             f"notes = {_quote(_notes(cell, layers, bidirectional, reverse))}"]
+    lines = [f"name = {toml_string(name or _default_name(cell.name, layers, bidirectional, reverse))}",
+             f"title = {toml_string(title or _default_title(cell, layers, bidirectional, reverse))}",
+             f"notes = {toml_string(_notes(cell, layers, bidirectional, reverse))}"]
     outputs, states, params, equations = [], [], [], []
     for layer in range(layers):
         below = [suffix(layer - 1, r, layers=layers, bidirectional=bidirectional)
@@ -142,25 +142,25 @@ def stacked(cell: Spec, *, layers: int = 1, bidirectional: bool = False, reverse
                 doc = f"{decl.doc} (layer {layer}{', backwards' if backwards else ''})" \
                     if decl.doc else ""
                 states.append(f"{s}{sfx} = {{ shape = {_shape_text(decl.shape, {})}, "
-                              f"init = {_quote(decl.init_text)}, doc = {_quote(doc)} }}")
+                              f"init = {toml_string(decl.init_text)}, doc = {toml_string(doc)} }}")
             for p, decl in cell.params.items():
                 params.append(f"{p}{sfx} = {{ shape = {_shape_text(decl.shape, {D: width})}, "
-                              f"doc = {_quote(decl.doc)} }}")
+                              f"doc = {toml_string(decl.doc)} }}")
             for e in core:
                 text = pattern.sub(rename, e.text)
                 if backwards:
                     text = re.sub(r"\[t-(\d+)\]", r"[t+\1]", text)
-                equations.append(f"{e.target}{sfx} = {_quote(text)}")
+                equations.append(f"{e.target}{sfx} = {toml_string(text)}")
             outputs.append(f"{output}{sfx}")
     outputs += [f"{s}{suffix(layer, r, layers=layers, bidirectional=bidirectional)}"
                 for layer in range(layers) for r in directions for s in cell.states
                 if s != output]
-    lines.append("outputs = [" + ", ".join(_quote(o) for o in outputs) + "]")
+    lines.append("outputs = [" + ", ".join(toml_string(o) for o in outputs) + "]")
     lines.append("\n[dims]")
-    lines += [f"{d.name} = {_quote(d.doc)}" for d in cell.dims if d.name in used_dims]
+    lines += [f"{d.name} = {toml_string(d.doc)}" for d in cell.dims if d.name in used_dims]
     lines.append("\n[inputs]")
     lines.append(f"{x} = {{ shape = {_shape_text(cell.inputs[x].shape, {})}, "
-                 f"doc = {_quote(cell.inputs[x].doc)} }}")
+                 f"doc = {toml_string(cell.inputs[x].doc)} }}")
     lines += ["\n[states]", *states, "\n[params]", *params, "\n[equations]", *equations]
     return loads_spec("\n".join(lines) + "\n", file=f"<{cell.name} stacked: {layers} "
                       f"layer{'s' * (layers > 1)}{', bidirectional' if bidirectional else ''}"

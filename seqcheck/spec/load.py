@@ -820,7 +820,7 @@ def parse_in_spec(spec: Spec, text: str) -> Typed:
     """Type an extra expression in the scope of ``spec`` (all its names, delays to states)."""
     decls = {**spec.inputs, **spec.states, **spec.params}
     typed = {e.target: Typed(e.expr, e.shape) for e in spec.equations}
-    index = TomlIndex(f"expr = {_quote(text)}\n")
+    index = TomlIndex(f"expr = {toml_string(text)}\n")
     entry = _Entry(text, _Origin("<expression>", index), ("expr",))
     diags = _Diagnostics()
     try:
@@ -838,7 +838,7 @@ def parse_in_spec(spec: Spec, text: str) -> Typed:
     raise SpecError(diags.items)
 
 
-def _quote(text: str) -> str:
+def toml_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -865,18 +865,18 @@ def variant(spec: Spec, *, name: str | None = None, title: str | None = None,
     if spec.path is None:
         raise SpecError(Diagnostic("no-file", f"spec {spec.name!r} has no file to extend",
                                    hint="load it from a file to derive a variant"))
-    lines = [f"name = {_quote(name or spec.name + '_variant')}"]
+    lines = [f"name = {toml_string(name or spec.name + '_variant')}"]
     if title or spec.title:
-        lines.append(f"title = {_quote(title or spec.title)}")
-    lines.append(f"extends = {_quote(Path(spec.path).resolve().as_posix())}")
+        lines.append(f"title = {toml_string(title or spec.title)}")
+    lines.append(f"extends = {toml_string(Path(spec.path).resolve().as_posix())}")
     if outputs is not None:
-        lines.append("outputs = [" + ", ".join(_quote(o) for o in outputs) + "]")
+        lines.append("outputs = [" + ", ".join(toml_string(o) for o in outputs) + "]")
     if inputs:
         lines.append("\n[inputs]")
         for n, (shape, doc) in inputs.items():
-            entries = ", ".join(_quote(str(d)) for d in shape)
-            lines.append(f"{n} = {{ shape = [{entries}], doc = {_quote(doc)} }}")
+            entries = ", ".join(toml_string(str(d)) for d in shape)
+            lines.append(f"{n} = {{ shape = [{entries}], doc = {toml_string(doc)} }}")
     if equations:
         lines.append("\n[equations]")
-        lines += [f"{t} = {_quote(x)}" for t, x in equations.items()]
+        lines += [f"{t} = {toml_string(x)}" for t, x in equations.items()]
     return loads_spec("\n".join(lines) + "\n", file=f"<variant of {spec.name}>")

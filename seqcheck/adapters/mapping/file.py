@@ -107,13 +107,13 @@ class Index:
         (slice(5, 10, 1), None)
         """
         if self.integer:
-            i = _evaluate(self.start, sizes)
+            i = evaluate(self.start, sizes)
             if 0 <= i < length:
                 return i, None
             return None, f"index {self.text} = {i} is outside 0..{length - 1}"
-        start = 0 if self.start is None else _evaluate(self.start, sizes)
-        stop = length if self.stop is None else _evaluate(self.stop, sizes)
-        step = 1 if self.step is None else _evaluate(self.step, sizes)
+        start = 0 if self.start is None else evaluate(self.start, sizes)
+        stop = length if self.stop is None else evaluate(self.stop, sizes)
+        step = 1 if self.step is None else evaluate(self.step, sizes)
         shown = f"{self.text} = {start}:{stop}" + (f":{step}" if self.step is not None else "")
         if step < 1:
             return None, f"slice {shown} has a step below 1"
@@ -736,7 +736,7 @@ _OPERATORS = {ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**",
               ast.BitOr: "|", ast.BitXor: "^"}
 
 
-def _evaluate(expr: sp.Expr, sizes: MappingType[str, int]) -> int:
+def evaluate(expr: sp.Expr, sizes: MappingType[str, int]) -> int:
     value = expr.subs({s: sizes[s.name] for s in expr.free_symbols})
     return int(value)
 

@@ -14,7 +14,7 @@ from ...errors import Diagnostic, SeqcheckError
 from ...spec import Spec
 from ...spec.grammar import did_you_mean, format_shape
 from ..base import Observed, Target, projection_loss
-from .file import Mapping, MappingError, Slice, Where, _evaluate, load_mapping, probe_sizes
+from .file import Mapping, MappingError, Slice, Where, evaluate, load_mapping, probe_sizes
 
 __all__ = ["MappingTarget"]
 
@@ -274,7 +274,7 @@ class MappingTarget(Target):
                 equations += [sp.sympify(d) - e for d, e in zip(declared, extents)
                               if e is not None]
         for (tensor, a), stops in ends.items():
-            last = max(stops, key=lambda e: _evaluate(e, probe))
+            last = max(stops, key=lambda e: evaluate(e, probe))
             equations.append(last - tensors[tensor][a])
         # plain symbols: a rational or negative solution is shown, not silently dropped
         plain = {m.spec.dim(d).symbol: sp.Symbol(d) for d in m.build}
@@ -349,7 +349,7 @@ class MappingTarget(Target):
         return per_step, final
 
     def _shape(self, name: str, sizes) -> tuple[int, ...]:
-        return tuple(_evaluate(sp.sympify(d), sizes) for d in self.mapping.spec.shape_of(name))
+        return tuple(evaluate(sp.sympify(d), sizes) for d in self.mapping.spec.shape_of(name))
 
 
 class _Planner:
@@ -414,7 +414,7 @@ class _Planner:
                 return None
             got.reverse()
         declared = self.m.spec.params[name].shape
-        want = tuple(_evaluate(sp.sympify(d), self.sizes) for d in declared)
+        want = tuple(evaluate(sp.sympify(d), self.sizes) for d in declared)
         if tuple(got) != want:
             self.items.append(s.where.error(
                 "shape-mismatch", f"{name} = {s.text} has shape {format_shape(tuple(got))}, "

@@ -191,7 +191,7 @@ class Layout(ABC):
     @property
     def target(self) -> str:
         """The factory's name as a user would write it, e.g. ``torch.nn.LSTM``."""
-        return _name(self.factory)
+        return factory_name(self.factory)
 
     def describe(self) -> str:
         """The layout in a few words: ``"torch.nn.LSTM (2 layers, bidirectional)"``.
@@ -241,12 +241,12 @@ class Layout(ABC):
         """
         from .recognise import layout_for
 
-        module = _call(self.factory, input_size, hidden_size)
+        module = build_module(self.factory, input_size, hidden_size)
         built = layout_for(module)
         keywords = {kw: getattr(self, field) for field, kw in self._KEYWORDS
                     if getattr(built, field) != getattr(self, field)}
         if keywords:
-            module = _call(self.factory, input_size, hidden_size, **keywords)
+            module = build_module(self.factory, input_size, hidden_size, **keywords)
         return module
 
     def make(self, input_size: int, hidden_size: int, dtype="float64"):
@@ -266,7 +266,7 @@ class Layout(ABC):
         """
         from .recognise import layout_for
 
-        module = self._construct(input_size, hidden_size).to(_torch_dtype(dtype))
+        module = self._construct(input_size, hidden_size).to(torch_dtype(dtype))
         built = replace(layout_for(module), factory=self.factory)
         if built != self or self.sizes(module) != (input_size, hidden_size):
             raise SeqcheckError(
@@ -536,7 +536,7 @@ def _expect_shape(tensor, shape: tuple, what: str) -> None:
         raise SeqcheckError(f"{what} has shape {tuple(tensor.shape)}; expected {shape}")
 
 
-def _torch_dtype(dtype):
+def torch_dtype(dtype):
     import torch
 
     if isinstance(dtype, torch.dtype):
@@ -544,7 +544,7 @@ def _torch_dtype(dtype):
     return torch.from_numpy(np.zeros(0, dtype=np.dtype(dtype))).dtype
 
 
-def _name(factory) -> str:
+def factory_name(factory) -> str:
     import torch
 
     name = getattr(factory, "__name__", None)
@@ -553,7 +553,7 @@ def _name(factory) -> str:
     return f"torch.nn.{name}" if getattr(torch.nn, name, None) is factory else name
 
 
-def _call(factory, input_size: int, hidden_size: int, **kwargs):
+def build_module(factory, input_size: int, hidden_size: int, **kwargs):
     """``factory(input_size, hidden_size)``, a module, built without touching torch's RNG."""
     import torch
 
@@ -563,10 +563,10 @@ def _call(factory, input_size: int, hidden_size: int, **kwargs):
             module = factory(input_size, hidden_size, **kwargs)
         except Exception as e:
             raise SeqcheckError(
-                f"could not build {_name(factory)}({call}): {type(e).__name__}: {e}\n"
+                f"could not build {factory_name(factory)}({call}): {type(e).__name__}: {e}\n"
                 "  hint: a target class or factory is called as target(input_size, "
                 "hidden_size); otherwise pass an instance") from e
     if not isinstance(module, torch.nn.Module):
-        raise SeqcheckError(f"{_name(factory)}({call}) returned {type(module).__name__}, "
+        raise SeqcheckError(f"{factory_name(factory)}({call}) returned {type(module).__name__}, "
                             "not a torch.nn.Module")
     return module

@@ -16,7 +16,7 @@ import re
 from dataclasses import replace
 
 from ...errors import SeqcheckError
-from .layouts import FAMILIES, CellLayout, Family, Layout, SequenceLayout, _call, _name
+from .layouts import FAMILIES, CellLayout, Family, Layout, SequenceLayout, build_module, factory_name
 from .specs import NONLINEARITIES
 
 __all__ = ["layout_for"]
@@ -27,7 +27,7 @@ _SEQUENCE_NAME = re.compile(r"(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(
 _SUPPORTED = ("supported: torch.nn.RNNCell, LSTMCell, GRUCell, RNN, LSTM, GRU (any num_layers, "
               "bidirectional, batch_first, bias, nonlinearity, proj_size; dropout only in eval "
               "mode), their subclasses, and modules with their parameter names and shapes")
-_PROBE = (3, 5)  # D != H, so a swapped constructor argument shows
+PROBE = (3, 5)  # D != H, so a swapped constructor argument shows
 
 
 def layout_for(target) -> Layout:
@@ -75,21 +75,21 @@ def layout_for(target) -> Layout:
         raise SeqcheckError(f"expected a torch.nn.Module, its class, or a factory called as "
                             f"target(input_size, hidden_size); got {type(target).__name__}; "
                             f"{_SUPPORTED}")
-    module = _call(target, *_PROBE)
+    module = build_module(target, *PROBE)
     layout = replace(_layout_of_instance(module, torch), factory=target)
-    if layout.sizes(module) != _PROBE:
+    if layout.sizes(module) != PROBE:
         D, H = layout.sizes(module)
         raise SeqcheckError(
-            f"{_name(target)}(3, 5) built a module with input size {D}, hidden size {H}; "
+            f"{factory_name(target)}(3, 5) built a module with input size {D}, hidden size {H}; "
             "a target class or factory must take (input_size, hidden_size)")
     return layout
 
 
 def _layout_of_instance(module, torch) -> Layout:
     cls = type(module)
-    name = _name(cls)
+    name = factory_name(cls)
     params = {n: tuple(p.shape) for n, p in module.named_parameters()}
-    structure = _structure(params, name)
+    structure = read_structure(params, name)
     sequence, layers, bidirectional, bias, proj = structure
     chains = [("", 0, False)] if not sequence else \
         [(f"_l{k}" + ("_reverse" if r else ""), k, r)
@@ -103,7 +103,7 @@ def _layout_of_instance(module, torch) -> Layout:
             _shape_error(name, params, chains[0], bias, proj, layers, bidirectional,
                          torch_family)
     nonlinearity = _nonlinearity(module, family, name)
-    _check_attributes(module, name, structure, proj_size)
+    check_attributes(module, name, structure, proj_size)
     common = dict(bias=bias, nonlinearity=nonlinearity, proj_size=proj_size)
     if sequence:
         batch_first = bool(getattr(module, "batch_first", False))
@@ -112,7 +112,7 @@ def _layout_of_instance(module, torch) -> Layout:
     return CellLayout(family, cls, **common)
 
 
-def _structure(params: dict, name: str) -> tuple[bool, int, bool, bool, bool]:
+def read_structure(params: dict, name: str) -> tuple[bool, int, bool, bool, bool]:
     """``(sequence, layers, bidirectional, bias, projection)`` read off the parameter names."""
     names = set(params)
     for bias in (True, False):
@@ -221,7 +221,7 @@ def _nonlinearity(module, family: Family, name: str) -> str:
     return value
 
 
-def _check_attributes(module, name: str, structure: tuple, proj_size: int) -> None:
+def check_attributes(module, name: str, structure: tuple, proj_size: int) -> None:
     """torch's attributes must agree with the parameters; dropout must be inactive."""
     sequence, layers, bidirectional, bias, _ = structure
     said = {"bias": bias}

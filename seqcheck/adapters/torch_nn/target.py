@@ -6,8 +6,8 @@ import numpy as np
 
 from ...errors import SeqcheckError
 from ..base import Observed, Target, projection_loss
-from .layouts import Layout, _name, _torch_dtype
-from .recognise import _PROBE, _check_attributes, _structure, layout_for
+from .layouts import Layout, factory_name, torch_dtype
+from .recognise import PROBE, check_attributes, read_structure, layout_for
 
 __all__ = ["TorchTarget"]
 
@@ -45,7 +45,7 @@ class TorchTarget(Target):
         self.target = target
         self.layout = layout or layout_for(target)
         self.instance = isinstance(target, torch.nn.Module)
-        self.name = name or (_name(type(target)) if self.instance else _name(target))
+        self.name = name or (factory_name(type(target)) if self.instance else factory_name(target))
         self.description = f"layout of {self.layout.describe()}"
         self.states = tuple(self.layout.states)
         self.outputs = tuple(self.layout.outputs)
@@ -71,7 +71,7 @@ class TorchTarget(Target):
             return fixed
         if self.layout.proj_size:
             dims = {d.name for d in spec.dims}
-            fixed = {"H": _PROBE[1], "P": self.layout.proj_size}
+            fixed = {"H": PROBE[1], "P": self.layout.proj_size}
             return {k: v for k, v in fixed.items() if k in dims}
         return None
 
@@ -79,7 +79,7 @@ class TorchTarget(Target):
         """The module a case runs on: seqcheck's own, every parameter taking gradients."""
         import copy
 
-        tdtype = _torch_dtype(dtype)
+        tdtype = torch_dtype(dtype)
         if self.instance:
             m = copy.deepcopy(self.target).to(device=self.device, dtype=tdtype)
             for p in m.parameters():
@@ -96,7 +96,7 @@ class TorchTarget(Target):
                 raise SeqcheckError(f"{self.name}({sizes['D']}, {sizes['H']}) built a module "
                                     f"of sizes {built}, not {wanted}")
             params = {n: tuple(p.shape) for n, p in m.named_parameters()}
-            _check_attributes(m, self.name, _structure(params, self.name),
+            check_attributes(m, self.name, read_structure(params, self.name),
                               self.layout.proj_size)
             self._modules[key] = m
         return self._modules[key]
@@ -110,7 +110,7 @@ class TorchTarget(Target):
         """See :meth:`seqcheck.adapters.base.Target.run`."""
         import torch
 
-        tdtype = _torch_dtype(dtype)
+        tdtype = torch_dtype(dtype)
         module = self.module(case.sizes, dtype)
         self.layout.set_params(module, case.params)
         for p in module.parameters():
