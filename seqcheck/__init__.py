@@ -20,6 +20,9 @@ from .errors import (
     SpecError,
 )
 from .graph import UnfoldedGraph, unfold
+
+# Rich display in Jupyter: the report registers its renderers (seqcheck.display).
+from .report import jupyter as _jupyter  # noqa: E402, F401  (imported for its registrations)
 from .spec import Spec, load_spec, loads_spec
 
 __all__ = [

@@ -189,7 +189,8 @@ def _claim_equal(spec, traj, err) -> tuple[str | None, list[str]]:
     if not bad.any():
         return None, [f"{a_name} = {b_name} at every step"]
     t = int(np.argwhere(bad)[0][0])
-    return (f"{a_name} and {b_name} differ from t = {t + 1}: {a_name}_{t + 1} = {format_values(a[t, 0])}, "
+    return (f"{a_name} and {b_name} differ from t = {t + 1}: "
+            f"{a_name}_{t + 1} = {format_values(a[t, 0])}, "
             f"{b_name}_{t + 1} = {format_values(b[t, 0])} (max |Δ| over {len(a)} steps "
             f"{float(np.abs(a - b).max()):.3g})"), []
 
@@ -201,7 +202,8 @@ def _claim_probability(spec, traj, err) -> tuple[str | None, list[str]]:
         bad = (np.abs(total - 1) > 1e-12) | (low < 0)
         if bad.any():
             t, b = (int(i) for i in np.argwhere(bad)[0])
-            return (f"{v} = {format_values(p[t, b])} is not a probability vector: its entries sum to "
+            return (f"{v} = {format_values(p[t, b])} is not a probability vector: "
+                    "its entries sum to "
                     f"{float(total[t, b]):.4g}" + (f" and its smallest is {float(low[t, b]):.4g}"
                                                    if low[t, b] < 0 else "")), []
     return None, [f"{', '.join(err['variables'])} is a probability vector at every step"]
@@ -316,7 +318,7 @@ def check_examples(names=None) -> tuple[Erratum, ...]:
         names: bundled example names (default: all of ``reference/``).
     """
     from . import catalogue
-    from .checks.example import CARRIED, SLIP, format_values, check_example
+    from .checks.example import CARRIED, SLIP, check_example, format_values
 
     out = []
     for name in names if names is not None else catalogue.example_names():

@@ -24,7 +24,7 @@ MAX_LINES = 400
 # below; an import from a higher layer is an upward arrow. Each entry is the first
 # component under seqcheck/ (a subpackage or a top-level module).
 LAYERS = (
-    ("_version", "errors"),
+    ("_version", "errors", "display"),
     ("spec", "catalogue"),
     ("printing",),
     ("graph",),

@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 
 from ..backends.numpy_backend import compile_expression, compile_numpy
+from ..display import Displayable
 from ..spec import Typed
 from .example_file import (
     FUNCTIONS,
@@ -55,9 +56,9 @@ from .example_file import (
     Example,
     Printed,
     cached_on_spec,
-    parse_cached,
     load_example,
     loads_example,
+    parse_cached,
 )
 
 __all__ = ["Printed", "Example", "EntryResult", "ExampleReport", "VERDICTS",
@@ -209,16 +210,19 @@ class EntryResult:
         """
         head = f"{self.name} at t = {self.t}" + (f" ({self.where})" if self.where else "")
         if self.reduce == "argmax":
-            body = (f"printed class {self.printed_class}, exact argmax {argmax_index(self.exact)} of "
-                    f"{format_values(self.exact, self.decimals + 2)}; from the printed operands: "
-                    f"argmax {argmax_index(self.local)} of {format_values(self.local, self.decimals + 2)}")
+            d = self.decimals + 2
+            body = (f"printed class {self.printed_class}, exact argmax "
+                    f"{argmax_index(self.exact)} of {format_values(self.exact, d)}; from the "
+                    f"printed operands: argmax {argmax_index(self.local)} of "
+                    f"{format_values(self.local, d)}")
         else:
             d, tol = self.decimals, _tolerance(self.decimals)
             diff = np.abs(np.asarray(self.printed) - self.exact)
             worst = np.unravel_index(int(np.nanargmax(diff)), diff.shape) if diff.size else ()
             where = "[" + ", ".join(str(int(i)) for i in worst) + "]" if worst else ""
             cmp = ">" if not self.ok else "<="
-            body = (f"printed {format_values(self.printed, d)}, exact {format_values(self.exact, d + 2)}; "
+            body = (f"printed {format_values(self.printed, d)}, "
+                    f"exact {format_values(self.exact, d + 2)}; "
                     f"|Δ| = {float(diff[worst]):.{d + 2}f}{' at ' + where if where else ''} "
                     f"{cmp} {tol:g}; from the printed operands {format_values(self.local, d + 2)}")
         agree = "agrees" if self.local_ok else "disagrees"
@@ -257,7 +261,7 @@ def format_values(a, decimals: int) -> str:
 
 
 @dataclass(frozen=True, eq=False)  # holds arrays: no field-wise ==
-class ExampleReport:
+class ExampleReport(Displayable):
     """The check of every printed entry of one worked example.
 
     Arguments:
@@ -307,7 +311,8 @@ class ExampleReport:
                 printed = str(e.printed_class)
                 exact = f"{argmax_index(e.exact)} = argmax {format_values(e.exact, e.decimals + 2)}"
             else:
-                printed, exact = format_values(e.printed, e.decimals), format_values(e.exact, e.decimals + 2)
+                printed = format_values(e.printed, e.decimals)
+                exact = format_values(e.exact, e.decimals + 2)
             rows.append((str(e.t), e.name, e.where, printed, exact, e.verdict))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines = [f"{ex.file}: spec '{ex.spec.name}'" + (f", {ex.source}" if ex.source else "")]
@@ -321,17 +326,6 @@ class ExampleReport:
 
     def __str__(self) -> str:
         return self.format_text()
-
-    def _repr_html_(self) -> str:
-        """Jupyter: the table of printed and exact values with verdicts (seqcheck.report)."""
-        from ..report.jupyter import example_html
-
-        return example_html(self)
-
-    def _repr_latex_(self) -> str:
-        from ..report.jupyter import example_latex
-
-        return example_latex(self)
 
 
 def check_example(example: Example | str | Path) -> ExampleReport:

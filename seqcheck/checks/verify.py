@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..display import Displayable
 from ..errors import SeqcheckError
 from ..spec import Spec, load_spec, variant
 
@@ -116,7 +117,7 @@ def _ratio(d: Divergence) -> float:
 
 
 @dataclass(frozen=True)
-class VerifyResult:
+class VerifyResult(Displayable):
     """The answer of :func:`verify`.
 
     Arguments:
@@ -171,17 +172,6 @@ class VerifyResult:
         if self.explanation:
             lines.append(f"  explained by: {self.explanation}")
         return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        """Jupyter: the verdict and the report (seqcheck.report)."""
-        from ..report.jupyter import verify_html
-
-        return verify_html(self)
-
-    def _repr_latex_(self) -> str:
-        from ..report.jupyter import verify_latex
-
-        return verify_latex(self)
 
     def as_dict(self) -> dict:
         out = {"ok": self.ok, "target": self.target, "spec": self.spec, "layout": self.layout,

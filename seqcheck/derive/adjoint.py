@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from ..display import Displayable
 from ..spec.functions import EntrySum
 from ..spec.model import Spec, ref_name
 from .rules import DerivationError, is_constant, vjp
@@ -195,7 +196,7 @@ def _equation_adjoint(spec: Spec, target: str, expr, out) -> EquationAdjoint:
 
 
 @dataclass(frozen=True)
-class Derivation:
+class Derivation(Displayable):
     """The adjoint equations of one step of a spec, symbolic and independent of T.
 
     Arguments:
@@ -238,18 +239,6 @@ class Derivation:
         if not terms:
             return sp.ZeroMatrix(*adjoint_symbol(target, shape).shape) if shape else sp.Integer(0)
         return sp.Add(*terms) if not shape else sp.MatAdd(*terms)
-
-    def _repr_html_(self) -> str:
-        """Jupyter: the adjoints, parameter gradients and state Jacobian, with MathML."""
-        from ..report.jupyter import derivation_html
-
-        return derivation_html(self)
-
-    def _repr_latex_(self) -> str:
-        """Jupyter: the same equations as one LaTeX ``aligned`` block."""
-        from ..report.jupyter import derivation_latex
-
-        return derivation_latex(self)
 
     def parameter_gradient(self, param: str):
         """The per-step contribution to ∂L/∂param (summed over t and the batch)."""

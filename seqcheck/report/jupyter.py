@@ -1,5 +1,7 @@
-"""Rich display in Jupyter: ``_repr_html_`` and ``_repr_latex_`` of specs, derivations and
-check results, built from the report's sections (:mod:`.build`).
+"""Rich display in Jupyter of specs, derivations and check results, built from the
+report's sections (:mod:`.build`) and registered with :mod:`seqcheck.display` when this
+module is imported (``import seqcheck`` imports it), so the classes' ``_repr_html_`` and
+``_repr_latex_`` find them while the lower stages never import the report.
 
 HTML is a fragment (no page around it); LaTeX is what Jupyter hands to MathJax: one
 ``$$…$$`` block, an ``aligned`` list of equations or an ``array`` table.
@@ -7,6 +9,11 @@ HTML is a fragment (no page around it); LaTeX is what Jupyter hands to MathJax: 
 
 from __future__ import annotations
 
+from ..checks.example import ExampleReport
+from ..checks.verify import VerifyResult
+from ..derive.adjoint import Derivation
+from ..display import register
+from ..spec.model import Spec
 from .build import (
     bptt_section,
     equations_section,
@@ -103,3 +110,11 @@ def verify_latex(result) -> str:
     """A verify result as a LaTeX array, one line of its report per row."""
     lines = result.format_text().splitlines()
     return _array(Table(("verify",), tuple((line,) for line in lines)))
+
+
+for _cls, _html_of, _latex_of in ((Spec, spec_html, spec_latex),
+                                   (Derivation, derivation_html, derivation_latex),
+                                   (ExampleReport, example_html, example_latex),
+                                   (VerifyResult, verify_html, verify_latex)):
+    register(_cls, "text/html", _html_of)
+    register(_cls, "text/latex", _latex_of)

@@ -20,7 +20,7 @@ from sympy.printing.mathml import MathMLPresentationPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence_traditional
 from sympy.printing.printer import Printer
 
-from ..printing import GREEK, split_ref, time_label, elementwise_call
+from ..printing import GREEK, elementwise_call, split_ref, time_label
 
 __all__ = ["MathMLPrinter", "mathml", "precedence"]
 

@@ -27,7 +27,7 @@ import re
 import sympy as sp
 
 from ..errors import SeqcheckError
-from .load import toml_string, loads_spec
+from .load import loads_spec, toml_string
 from .model import Spec
 
 __all__ = ["stacked", "suffix"]
@@ -117,8 +117,9 @@ def stacked(cell: Spec, *, layers: int = 1, bidirectional: bool = False, reverse
     used_dims = {str(s) for table in (cell.params, cell.states) for d in table.values()
                  for s in d.shape for s in sp.sympify(s).free_symbols}
     used_dims.add(str(D))
-    lines = [f"name = {toml_string(name or _default_name(cell.name, layers, bidirectional, reverse))}",
-             f"title = {toml_string(title or _default_title(cell, layers, bidirectional, reverse))}",
+    how = (layers, bidirectional, reverse)
+    lines = [f"name = {toml_string(name or _default_name(cell.name, *how))}",
+             f"title = {toml_string(title or _default_title(cell, *how))}",
              f"notes = {toml_string(_notes(cell, layers, bidirectional, reverse))}"]
     outputs, states, params, equations = [], [], [], []
     for layer in range(layers):

@@ -15,6 +15,7 @@ from types import MappingProxyType
 
 import sympy as sp
 
+from ..display import Displayable
 from .grammar import Reference, Typed, format_shape, sympy_shape
 
 __all__ = ["Source", "Dim", "Declaration", "Equation", "Spec", "ref_name", "make_symbol"]
@@ -142,7 +143,7 @@ def _freeze(d: Mapping) -> Mapping:
 
 
 @dataclass(frozen=True)
-class Spec:
+class Spec(Displayable):
     """A validated specification of one recurrent model.
 
     Build one with :func:`seqcheck.load_spec`; every field is immutable.
@@ -248,15 +249,3 @@ class Spec:
 
     def __repr__(self) -> str:
         return f"Spec({self.name!r}, equations={list(self.variables)})"
-
-    def _repr_html_(self) -> str:
-        """Jupyter: the equations and parameters, with MathML (seqcheck.report)."""
-        from ..report.jupyter import spec_html
-
-        return spec_html(self)
-
-    def _repr_latex_(self) -> str:
-        """Jupyter: the equations as one LaTeX ``aligned`` block."""
-        from ..report.jupyter import spec_latex
-
-        return spec_latex(self)

@@ -16,7 +16,15 @@ import re
 from dataclasses import replace
 
 from ...errors import SeqcheckError
-from .layouts import FAMILIES, CellLayout, Family, Layout, SequenceLayout, build_module, factory_name
+from .layouts import (
+    FAMILIES,
+    CellLayout,
+    Family,
+    Layout,
+    SequenceLayout,
+    build_module,
+    factory_name,
+)
 from .specs import NONLINEARITIES
 
 __all__ = ["layout_for"]

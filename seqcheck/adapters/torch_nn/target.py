@@ -7,7 +7,7 @@ import numpy as np
 from ...errors import SeqcheckError
 from ..base import Observed, Target, projection_loss
 from .layouts import Layout, factory_name, torch_dtype
-from .recognise import PROBE, check_attributes, read_structure, layout_for
+from .recognise import PROBE, check_attributes, layout_for, read_structure
 
 __all__ = ["TorchTarget"]
 
