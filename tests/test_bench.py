@@ -1,4 +1,4 @@
-"""``seqcheck bench`` (seqcheck/bench.py): row structure, ratios, thread restore, baselines.
+"""``seqcheck bench`` (seqcheck/bench/): row structure, ratios, thread restore, baselines.
 
 Speed is never asserted here (tests/README.md): the benchmarks run at tiny sizes with one
 repeat and only their shape and bookkeeping are checked, plus the things a benchmark must
@@ -94,7 +94,7 @@ def test_the_naive_baseline_differentiates_the_spec():
     grads = bench.naive_sympy_gradients(T, hidden=H, inputs=D)
     spec = load_spec("lstm")
     rng = np.random.default_rng(3)
-    params = {n: rng.uniform(-1, 1, bench._shape(d.shape, D=D, H=H))
+    params = {n: rng.uniform(-1, 1, bench.spec_shape(d.shape, D=D, H=H))
               for n, d in spec.params.items()}
     x = rng.uniform(-1, 1, (T, 1, D))
     c = compile_numpy(spec, gradients=True, seeded=["h"])

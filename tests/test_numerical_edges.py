@@ -13,7 +13,8 @@ from scipy import special
 
 from seqcheck import compile_numpy, load_spec, loads_spec
 from seqcheck.backends.torch_backend import compile_torch
-from seqcheck.checks.verify import _compare, tolerance
+from seqcheck.checks.verify import compare_values as _compare
+from seqcheck.checks.verify import tolerance
 from seqcheck.errors import ShapeError
 
 FUNCTIONS = ("sigmoid", "tanh", "softmax", "log_softmax")

@@ -1,0 +1,50 @@
+"""``seqcheck bench``: speed as ratios against a baseline timed in the same process.
+
+Four benchmarks (benchmarks/README.md explains them and holds measured numbers):
+
+1. **derive** (:mod:`.derivation`) -- load the ``lstm`` spec, derive BPTT symbolically
+   and generate the forward/backward source, against naive SymPy: the LSTM's scalar
+   equations at H = D = 2 unrolled T steps, ``sympy.diff`` of L = Σ h_T w.r.t. every
+   parameter scalar. Our derivation is per step: ``derive(spec)`` never sees T, so the
+   rows at T = 10, 100, 1000 time the same work and their ratio stays flat, while the
+   naive baseline grows steeply with T (it runs in a child process under a time limit).
+2. **lstm** (:mod:`.lstm`) -- the compiled ``lstm`` spec, forward + derived backward, in
+   NumPy and in torch, against ``torch.nn.LSTM`` forward + autograd backward, float64
+   and float32.
+3. **linear-T** (:mod:`.linear`) -- compiled NumPy forward + backward at a long T against
+   a short T: time and peak traced memory should both grow linearly (ratio ≈ T ratio),
+   and the per-step generated loops never hit a recursion limit.
+4. **verify** (:mod:`.gradcheck`) -- verify's check of one case against
+   ``torch.autograd.gradcheck`` on the same case.
+
+Every row is ``{"name", "seconds", "baseline", "baseline_seconds", "ratio", "threads",
+"params", "note"}`` with ``ratio == seconds / baseline_seconds``; ``threads`` is
+``{"torch": n, "openblas": n or None}``, ``params`` the benchmark's sizes and checks.
+A baseline that ran past its time limit is reported with ``baseline_seconds`` = the
+limit and ``"baseline_timed_out": True`` (so the ratio is an upper bound). Timings are medians
+over ``repeats``, after a warm-up, with candidate and baseline alternated; torch and
+NumPy's OpenBLAS both run with ``threads`` threads (1 by default), restored afterwards.
+Nothing here asserts a speed: tests check the structure only.
+
+The package was the module ``seqcheck/bench.py``: :mod:`.timing` (the harness),
+:mod:`.table` (rows and their table), one module per benchmark, and :mod:`.suite`
+(:func:`run` and the default sizes).
+"""
+
+from .derivation import naive_sympy_gradients
+from .linear import spec_shape
+from .suite import (
+    DERIVE_STEPS,
+    DTYPES,
+    LINEAR_STEPS,
+    NAIVE_STEPS,
+    QUICK_NAIVE_STEPS,
+    QUICK_SIZES,
+    SIZES,
+    run,
+)
+from .table import format_table
+
+__all__ = ["run", "format_table", "naive_sympy_gradients", "SIZES", "QUICK_SIZES",
+           "DERIVE_STEPS", "NAIVE_STEPS", "QUICK_NAIVE_STEPS", "LINEAR_STEPS", "DTYPES",
+           "spec_shape"]

@@ -1,0 +1,202 @@
+"""The search for a counterexample: :func:`verify`.
+
+:func:`verify` builds the target (:mod:`.targets`), draws cases with
+:mod:`seqcheck.strategies` -- dims, steps, batch, witness weights (distinct per gate
+block), inputs and initial states -- and lets Hypothesis search for one on which the
+:class:`~seqcheck.checks.verify.checker.Checker` finds a divergence, and shrink it. The
+result names the first diverging step and value, the errors against the tolerance, the
+seed that replays the search and, from :mod:`.explain`, which equation or gate explains
+the divergence. With ``replay=PATH`` it checks one saved case instead (:mod:`.replay`).
+
+The target is never altered: a module instance is deep-copied, torch's and NumPy's
+RNG states, torch's default dtype and grad mode are restored, also when the target
+raises. Formerly the top of ``seqcheck/checks/verify.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+
+import numpy as np
+
+from ...errors import SeqcheckError
+from ...spec import Spec, load_spec
+from .checker import Checker
+from .explain import explain_divergence
+from .replay import load_case, replay_case, save_case
+from .result import VerifyResult
+from .targets import make_target
+
+__all__ = ["DECISIVE", "verify"]
+
+#: The search shrinks towards cases whose worst |Δ| exceeds this many tolerances.
+DECISIVE = 8.0
+
+
+@contextlib.contextmanager
+def _preserved():
+    """Restore every global state a check could touch: RNGs, default dtype, grad mode."""
+    import sys
+
+    torch = sys.modules.get("torch")  # a run that never loads torch has none to restore
+    if torch is not None:
+        torch_rng = torch.get_rng_state()
+        dtype = torch.get_default_dtype()
+        grad = torch.is_grad_enabled()
+    numpy_rng = np.random.get_state()
+    py_rng = random.getstate()
+    try:
+        yield
+    finally:
+        if torch is not None:
+            torch.set_rng_state(torch_rng)
+            torch.set_default_dtype(dtype)
+            torch.set_grad_enabled(grad)
+        np.random.set_state(numpy_rng)
+        random.setstate(py_rng)
+
+
+def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dtype=None,
+           max_examples: int = 100, seed: int = 0, gradients: bool | None = None,
+           shrink: bool = True, explain: bool = True, save=None,
+           replay=None) -> VerifyResult:
+    """Search for a case on which ``target`` and ``spec`` disagree.
+
+    Arguments:
+        target: a torch.nn module class or factory called as ``target(input_size,
+            hidden_size)``, a module instance (its sizes stay fixed; it is deep-copied),
+            a ``"module:attr"`` string naming one, an ONNX node ``"onnx:LSTM"`` /
+            ``"onnxruntime:GRU"``, or any :class:`~seqcheck.adapters.base.Target`.
+        spec: a bundled spec name, a path, or a Spec; default: the spec of the
+            equations the target documents (torch's for its cells, ONNX's operator
+            equations for the given attributes).
+        layout, attributes, mapping: see :func:`make_target`.
+        dtype: the target's dtype (``"float32"`` or ``"float64"``, or a torch dtype);
+            default: an instance's own dtype, else the target's first (float32).
+        max_examples: cases to try; seed: makes the search reproducible.
+        gradients: also compare gradients of a random projection of all outputs (default:
+            whenever the target can differentiate; ONNX engines cannot).
+        shrink, explain: shrink the counterexample, and look for the change of the spec
+            that explains it (both on by default).
+        save: a path; a counterexample found is written there (:func:`save_case`, an
+            ``.npz``). Nothing is written when the target conforms.
+        replay: a path written by ``save``; that one case is checked, with no search, in
+            the saved dtype and gradient setting (see :func:`load_case`).
+    Returns:
+        A :class:`VerifyResult` (``bool(result)`` is ``result.ok``).
+
+    >>> # torch's own LSTM cell conforms to the seed 004 LSTM, gradients included
+    >>> import torch
+    >>> verify(torch.nn.LSTMCell, max_examples=5).ok
+    True
+    """
+    try:
+        import hypothesis
+        from hypothesis import HealthCheck, Phase, settings
+    except ImportError as e:
+        raise SeqcheckError(f"seqcheck verify needs hypothesis ({e.name} is missing): "
+                            "pip install 'seqcheck[verify]'") from None
+    from ...strategies import cases
+
+    tgt = make_target(target, layout, attributes=attributes, mapping=mapping)
+    if spec is None:
+        spec = tgt.default_spec()
+    elif not isinstance(spec, Spec):
+        spec = load_spec(spec)
+    saved = None
+    if replay is not None:
+        saved = load_case(replay)
+        if saved.spec != spec.name:
+            raise SeqcheckError(f"{replay} holds a counterexample to spec {saved.spec!r}, not "
+                                f"{spec.name!r}\n  hint: pass spec={saved.spec!r} (--spec "
+                                f"{saved.spec})")
+        if dtype is not None and _dtype_name(dtype) != saved.dtype:
+            raise SeqcheckError(f"{replay} was found in {saved.dtype}, not "
+                                f"{_dtype_name(dtype)}\n  hint: leave out dtype to replay it "
+                                "as saved")
+        dtype = saved.dtype
+        seed = saved.seed
+        if gradients is None and saved.gradients and tgt.has_gradients:
+            gradients = True
+        elif gradients is None:
+            gradients = False
+    dtype = _dtype_name(dtype) if dtype is not None else tgt.dtypes[0]
+    if dtype not in tgt.dtypes:
+        raise SeqcheckError(f"{tgt.name} does not run in {dtype}; it runs in "
+                            f"{', '.join(tgt.dtypes)}")
+    if gradients is None:
+        gradients = tgt.has_gradients
+    elif gradients and not tgt.has_gradients:
+        raise SeqcheckError(f"{tgt.name} cannot differentiate, so its gradients cannot be "
+                            "compared\n  hint: verify outputs and states only "
+                            "(--no-gradients, gradients=False)")
+    unknown = [v for v in (*tgt.outputs, *tgt.states) if v not in spec.variables]
+    if unknown:
+        raise SeqcheckError(f"spec {spec.name!r} defines no {', '.join(unknown)}, which "
+                            f"{tgt.name} returns ({tgt.description}); spec variables: "
+                            f"{', '.join(spec.variables)}")
+    fixed = tgt.fixed_sizes(spec)
+    with _preserved():
+        checker = Checker(tgt, spec, dtype, gradients)
+        if saved is not None:
+            return replay_case(checker, saved, replay, explain)
+        strategy = cases(spec, fixed_sizes=fixed)
+        found = None
+        worst: list = [0.0, None, None]
+
+        def diverges(case) -> bool:
+            # Shrink towards cases that diverge clearly: a case shrunk to the edge of the
+            # tolerance (tiny weights where a defect barely shows) explains nothing.
+            check = checker.check(case)
+            if check.ratio > worst[0]:
+                worst[:] = [check.ratio, case, check]
+            return check.ratio > DECISIVE
+
+        try:
+            found = hypothesis.find(
+                strategy, diverges,
+                settings=settings(max_examples=max_examples, database=None, deadline=None,
+                                  suppress_health_check=list(HealthCheck),
+                                  phases=[Phase.generate, Phase.shrink] if shrink
+                                  else [Phase.generate]),
+                random=random.Random(seed),
+            )
+        except hypothesis.errors.NoSuchExample:
+            if worst[0] > 1:  # only marginal divergences: report the clearest one, unshrunk
+                found = worst[1]
+        except hypothesis.errors.Flaky:
+            # The same case diverged once and conformed when run again: the target is not
+            # a function of its inputs. Report the divergent run, unshrunk.
+            found, first = worst[1], worst[2]
+            again = checker.check(found)
+            note = ("the target is not deterministic: this case diverged on one run and "
+                    + ("conformed" if again.ok else "diverged differently")
+                    + " when run again on the same arrays")
+            result = VerifyResult(False, tgt.name, spec.name, tgt.description, max_examples,
+                                  seed, dtype, gradients, found, first, note)
+            if save is not None:
+                save_case(save, result)
+            return result
+        if found is None:
+            return VerifyResult(True, tgt.name, spec.name, tgt.description, max_examples,
+                                seed, dtype, gradients)
+        final = checker.check(found)
+        explanation = explain_divergence(checker, found) if explain else None
+    result = VerifyResult(False, tgt.name, spec.name, tgt.description, max_examples, seed,
+                          dtype, gradients, found, final, explanation)
+    if save is not None:
+        save_case(save, result)
+    return result
+
+
+def _dtype_name(dtype) -> str:
+    """``"float32"`` for torch.float32, np.float32, "float32"; refuses anything else."""
+    name = str(dtype).replace("torch.", "")
+    try:
+        name = np.dtype(name).name
+    except TypeError:
+        pass
+    if name not in ("float32", "float64"):
+        raise SeqcheckError(f"dtype must be float32 or float64; got {dtype}")
+    return name

@@ -1,0 +1,85 @@
+"""What a user named as a verify target, turned into a :class:`~seqcheck.adapters.base.Target`.
+
+:func:`resolve_target` imports a ``"module:attr"`` or dotted name (names only, nothing
+evaluated); :func:`make_target` picks the adapter: an ONNX node (``"onnx:LSTM"``), a
+mapping file's module, or a torch.nn module through its layout. Formerly the target
+resolution part of ``seqcheck/checks/verify.py``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ...errors import SeqcheckError
+
+__all__ = ["resolve_target", "make_target"]
+
+
+def resolve_target(target):
+    """A class, factory or module from ``"module:attr"``, ``"pkg.mod.Class"`` or an object.
+
+    Only names are imported (``importlib``); nothing is evaluated.
+    """
+    if not isinstance(target, str):
+        return target
+    module_name, sep, attr = target.partition(":")
+    if not sep:
+        module_name, _, attr = target.rpartition(".")
+    if not module_name or not attr:
+        raise SeqcheckError(f"target {target!r} is not 'module:attr' or 'package.module.Class'")
+    try:
+        obj = importlib.import_module(module_name)
+    except ImportError as e:
+        raise SeqcheckError(f"cannot import {module_name!r} for target {target!r}: {e}") from None
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise SeqcheckError(f"{module_name!r} has no attribute {attr!r} (target {target!r})")
+        obj = getattr(obj, part)
+    return obj
+
+
+def make_target(target, layout=None, *, attributes=None, mapping=None):
+    """The :class:`~seqcheck.adapters.base.Target` for what a user named.
+
+    Arguments:
+        target: a Target (returned as is); ``"onnx:LSTM"`` / ``"onnxruntime:GRU"`` (an
+            ONNX node run by that engine); or a torch module, class or factory, or a
+            ``"module:attr"`` string naming one.
+        layout: for a torch target, a :mod:`seqcheck.adapters.torch_nn` layout
+            (default: recognised from torch's parameter names and shapes).
+        attributes: ONNX attributes, ``{"direction": "reverse", "clip": 0.5, ...}``.
+        mapping: a mapping file (path or loaded) for a module torch's layouts do not fit.
+    """
+    from ...adapters.base import Target
+
+    if isinstance(target, Target):
+        if layout is not None or attributes or mapping is not None:
+            raise SeqcheckError("a Target carries its own layout; pass no layout, "
+                                "attributes or mapping with it")
+        return target
+    if isinstance(target, str) and target.partition(":")[0] in ("onnx", "onnxruntime"):
+        from ...adapters.onnx import parse_onnx_target
+
+        parsed = parse_onnx_target(target)
+        if parsed is not None:
+            if layout is not None or mapping is not None:
+                raise SeqcheckError(f"{target} is an ONNX node: its layout is ONNX's; "
+                                    "a layout or mapping file does not apply")
+            from ...adapters.onnx import OnnxTarget
+
+            return OnnxTarget(*parsed, attributes=attributes)
+    if attributes:
+        raise SeqcheckError(f"attributes ({', '.join(attributes)}) apply to ONNX targets "
+                            "(onnx:LSTM, onnxruntime:GRU, ...), not to "
+                            f"{target if isinstance(target, str) else type(target).__name__}")
+    obj = resolve_target(target)
+    name = target if isinstance(target, str) else None
+    if mapping is not None:
+        if layout is not None:
+            raise SeqcheckError("pass a layout or a mapping file, not both")
+        from ...adapters.mapping import MappingTarget
+
+        return MappingTarget(obj, mapping, name=name)
+    from ...adapters.torch_nn import TorchTarget
+
+    return TorchTarget(obj, layout, name=name)
