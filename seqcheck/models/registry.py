@@ -1,7 +1,8 @@
 """The catalogue entries that are functions or compositions rather than specs.
 
-Each model module declares its own ``ENTRIES`` tuple; this module collects them from
-:data:`MODULES` in order. Nothing here imports the model modules until asked.
+Each model module declares its own ``ENTRIES`` tuple, one :class:`EntryMaker` call per
+entry; this module collects them from :data:`MODULES` in order. Nothing here imports the
+model modules until asked.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from functools import cache
 from ..errors import Diagnostic, SpecError
 from ..spec.model import Source
 
-__all__ = ["Entry", "ENTRIES", "MODULES", "entry", "entry_names"]
+__all__ = ["Entry", "EntryMaker", "ENTRIES", "MODULES", "entry", "entry_names"]
 
 #: The modules that declare entries, in listing order.
 MODULES = (
@@ -55,6 +56,36 @@ class Entry:
         return getattr(importlib.import_module(module), attr)
 
 
+@dataclass(frozen=True)
+class EntryMaker:
+    """What the entries of one model module share: its module, their kind, their tests.
+
+    Calling it builds one :class:`Entry`, so a module's ``ENTRIES`` table holds only what
+    differs from entry to entry: the name, the title and the sources.
+
+    Arguments:
+        module: the implementing module, e.g. ``"seqcheck.models.attention"``.
+        tests: the test files that check every entry of the module.
+        kind: ``"function"`` or ``"composition"``, as :attr:`Entry.kind`.
+
+    >>> # an entry's target is module:name unless another attribute is named
+    >>> make = EntryMaker("seqcheck.models.feedforward", ("tests/test_feedforward.py",))
+    >>> make("autoencoder", "Autoencoder", Source("001.txt"),
+    ...      target="autoencoder_gradients").target
+    'seqcheck.models.feedforward:autoencoder_gradients'
+    """
+
+    module: str
+    tests: tuple[str, ...]
+    kind: str = "function"
+
+    def __call__(self, name: str, title: str, *sources: Source, target: str | None = None,
+                 specs: tuple[str, ...] = ()) -> Entry:
+        """The :class:`Entry` ``name``, implemented by ``module:target`` (default ``name``)."""
+        return Entry(name=name, kind=self.kind, title=title, sources=sources,
+                     target=f"{self.module}:{target or name}", specs=specs, tests=self.tests)
+
+
 @cache
 def _collect() -> tuple[Entry, ...]:
     out: list[Entry] = []
@@ -85,7 +116,7 @@ def entry_names() -> list[str]:
 
 def entry(name: str) -> Entry:
     """The entry called ``name``; raises :class:`SpecError` with a did-you-mean."""
-    from ..spec.grammar import did_you_mean
+    from ..spec.suggest import did_you_mean
 
     for e in _collect():
         if e.name == name:

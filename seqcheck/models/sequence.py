@@ -32,7 +32,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..spec.model import Source
-from .registry import Entry
+from .registry import Entry, EntryMaker
 
 __all__ = ["Seq2VecPass", "EncoderDecoderPass", "seq2vec", "encoder_decoder", "ENTRIES"]
 
@@ -231,25 +231,22 @@ def encoder_decoder(encoder_params: Mapping, decoder_params: Mapping, x, steps: 
     return EncoderDecoderPass(context, logits, probs, loss, MappingProxyType(grads))
 
 
-ENTRIES = (
-    Entry(
-        name="seq2vec_last", kind="composition",
-        title="Seq2Vec: class distribution from the final state, S(W h_T) (seed 000 eq. 22)",
-        sources=(Source(_SEED000, ("22",), "Seq2vec models for sequence classification"),),
-        target="seqcheck.models.sequence:seq2vec", specs=("rnn",),
-        tests=("tests/test_sequence_models.py",)),
-    Entry(
-        name="seq2vec_bidirectional_mean", kind="composition",
-        title="Bidirectional Seq2Vec over the time-averaged state, S(W h-bar) (seed 000 eq. 23-25)",
-        sources=(Source(_SEED000, ("23", "24", "25"), "Bidirectional seq2vec model",
-                        "eq. 25's readout W S(h-bar) corrected to S(W h-bar)"),),
-        target="seqcheck.models.sequence:seq2vec", specs=("birnn",),
-        tests=("tests/test_sequence_models.py",)),
-    Entry(
-        name="encoder_decoder", kind="composition",
-        title="Encoder-decoder: context c = h_T of an RNN, decoded by Vec2Seq (seed 000 eq. 18-19)",
-        sources=(Source(_SEED000, ("18", "19"), "Seq2seq model: unaligned case"),
-                 Source("001_ad6a511fc6b6ab34.txt", (), "Encoder-Decoder RNN I")),
-        target="seqcheck.models.sequence:encoder_decoder", specs=("rnn", "vec2seq"),
-        tests=("tests/test_sequence_models.py",)),
+_ENTRY = EntryMaker("seqcheck.models.sequence", ("tests/test_sequence_models.py",),
+                    kind="composition")
+
+ENTRIES: tuple[Entry, ...] = (
+    _ENTRY("seq2vec_last",
+           "Seq2Vec: class distribution from the final state, S(W h_T) (seed 000 eq. 22)",
+           Source(_SEED000, ("22",), "Seq2vec models for sequence classification"),
+           target="seq2vec", specs=("rnn",)),
+    _ENTRY("seq2vec_bidirectional_mean",
+           "Bidirectional Seq2Vec over the time-averaged state, S(W h-bar) (seed 000 eq. 23-25)",
+           Source(_SEED000, ("23", "24", "25"), "Bidirectional seq2vec model",
+                  "eq. 25's readout W S(h-bar) corrected to S(W h-bar)"),
+           target="seq2vec", specs=("birnn",)),
+    _ENTRY("encoder_decoder",
+           "Encoder-decoder: context c = h_T of an RNN, decoded by Vec2Seq (seed 000 eq. 18-19)",
+           Source(_SEED000, ("18", "19"), "Seq2seq model: unaligned case"),
+           Source("001_ad6a511fc6b6ab34.txt", (), "Encoder-Decoder RNN I"),
+           specs=("rnn", "vec2seq")),
 )
