@@ -102,6 +102,12 @@ def _window(text: str, col: int) -> tuple[str, int]:
     return prefix + piece + suffix, (col - start + len(prefix)) if col else 0
 
 
+def _of_first(field: str) -> property:
+    """A read-only attribute of an error: that field of its first diagnostic."""
+    return property(lambda self: getattr(self.diagnostics[0], field),
+                    doc=f"The first diagnostic's ``{field}``.")
+
+
 class _DiagnosticError(SeqcheckError):
     """An error made of one or more located diagnostics."""
 
@@ -127,29 +133,12 @@ class _DiagnosticError(SeqcheckError):
     def first(self) -> Diagnostic:
         return self.diagnostics[0]
 
-    @property
-    def kind(self) -> str:
-        return self.first.kind
-
-    @property
-    def file(self) -> str:
-        return self.first.file
-
-    @property
-    def line(self) -> int:
-        return self.first.line
-
-    @property
-    def col(self) -> int:
-        return self.first.col
-
-    @property
-    def symbol(self) -> str | None:
-        return self.first.symbol
-
-    @property
-    def equation(self) -> str | None:
-        return self.first.equation
+    kind = _of_first("kind")
+    file = _of_first("file")
+    line = _of_first("line")
+    col = _of_first("col")
+    symbol = _of_first("symbol")
+    equation = _of_first("equation")
 
 
 class SpecError(_DiagnosticError):

@@ -164,3 +164,35 @@ def test_an_equation_over_static_inputs_and_numbers_is_the_same_at_every_step(
     (torch.as_tensor(seeds["p"]) * p).sum().backward()
     for got, want in ((grads.params["W"], tW), (grads.params["b"], tb), (grads.inputs["hbar"], th)):
         np.testing.assert_allclose(np.asarray(got), want.grad.numpy(), rtol=1e-12, atol=1e-13)
+
+
+def _protocol_members(proto) -> set[str]:
+    names = set(proto.__annotations__)
+    names |= {k for k, v in vars(proto).items() if callable(v) and not k.startswith("_")}
+    return names
+
+
+def test_array_namespace_protocol_names_everything_a_backend_is_asked_for():
+    """docs/architecture.md's contract for a new backend is complete: every ``_xp.<name>``
+    the printer and the code generator can write, every function of the spec table, and
+    every member ``CompiledSpec`` calls, is a member of ``ArrayNamespace``; and both
+    namespaces offer all of them."""
+    import re
+    from pathlib import Path
+
+    import seqcheck.backends as backends
+    from seqcheck.backends.namespaces import ArrayNamespace, NumpyNamespace, TorchNamespace
+    from seqcheck.spec.functions import FUNCTIONS
+
+    members = _protocol_members(ArrayNamespace)
+    source = "\n".join(p.read_text(encoding="utf-8")
+                       for p in Path(backends.__file__).parent.rglob("*.py"))
+    asked = set(re.findall(r"_xp\.(\w+)\(", source)) | set(re.findall(r"self\.xp\.(\w+)", source))
+    printed = {NumpyPrinter()._print(info.sympy(sp.Symbol("a"))).split("(")[0]
+               for info in FUNCTIONS.values() if info.kind == "elementwise"}
+    asked |= {p.removeprefix("_xp.") for p in printed}
+    assert {"tanh", "exp", "log", "sqrt", "sigmoid", "relu"} <= asked  # the probe reads code
+    assert asked <= members, f"not in ArrayNamespace: {sorted(asked - members)}"
+    for ns in (NumpyNamespace(), TorchNamespace()):
+        assert isinstance(ns, ArrayNamespace)
+        assert not [m for m in members if not hasattr(ns, m)]

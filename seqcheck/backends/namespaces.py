@@ -5,13 +5,69 @@ of functions, so one generated module runs on either library. Vectors live in th
 axis; batch axes come first. Every function is numerically stable for finite input:
 the sigmoid never exponentiates a positive number, and softmax subtracts the row
 maximum (seed 001's softmax, seed 000 eq. 44).
+
+:class:`ArrayNamespace` is the whole contract: a new backend is one class that offers its
+members, passed to :class:`~seqcheck.backends.compiled.CompiledSpec`
+(docs/architecture.md, "A new backend").
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from typing import Any, Protocol, runtime_checkable
+
 import numpy
 
-__all__ = ["NumpyNamespace", "TorchNamespace"]
+__all__ = ["ArrayNamespace", "NumpyNamespace", "TorchNamespace"]
+
+Array = Any  # an array of the namespace's library: numpy.ndarray, torch.Tensor, ...
+
+
+@runtime_checkable
+class ArrayNamespace(Protocol):
+    """What generated code (``_xp.<member>``) and :class:`CompiledSpec` call.
+
+    Shapes: batch (and time) axes first, vectors in the last axis; a "batched scalar" is a
+    length-1 last axis. Element-wise members take and return arrays of one shape. The
+    backward pass accumulates in place (``add_shifted`` adds into ``acc``), so arrays
+    must be writable.
+    """
+
+    name: str  # for messages: "numpy", "torch"
+    dtype: Any  # the one floating dtype every array is made in
+
+    def asarray(self, x) -> Array: ...  # x (array-like or native) in dtype (and device)
+    def ones(self, shape: tuple) -> Array: ...
+    def zeros(self, shape: tuple) -> Array: ...
+    def full(self, value, shape: tuple) -> Array: ...  # an initial state, broadcast
+    def stack(self, arrays) -> Array: ...  # a new first (time) axis
+    def errstate(self) -> AbstractContextManager: ...  # floating-point settings for one run
+
+    # the spec functions, element-wise (seqcheck.spec.functions)
+    def tanh(self, x) -> Array: ...
+    def exp(self, x) -> Array: ...
+    def log(self, x) -> Array: ...
+    def sqrt(self, x) -> Array: ...
+    def sigmoid(self, x) -> Array: ...
+    def relu(self, x) -> Array: ...
+    def step(self, x) -> Array: ...  # Heaviside, H(0) = 0: relu' and clip'
+    def clip(self, x, c) -> Array: ...  # x limited to [-c, c]
+
+    # over the last axis
+    def softmax(self, x) -> Array: ...
+    def log_softmax(self, x) -> Array: ...
+    def concat(self, *parts) -> Array: ...  # along the last axis, batch axes broadcast
+    def dot(self, a, b) -> Array: ...  # inner product, kept as a length-1 axis
+    def sum_last(self, x) -> Array: ...  # kept as a length-1 axis
+
+    # reductions for parameter gradients
+    def sum_batch(self, x) -> Array: ...  # over every leading axis
+    def sum_all(self, x) -> Array: ...
+    def outer_sum(self, u, v) -> Array: ...  # Σ_b u_b v_bᵀ over every leading axis
+
+    # time offsets (seq has time first)
+    def shift(self, seq, off: int, init) -> Array: ...  # seq at t + off, init outside 1..T
+    def add_shifted(self, acc, contrib, off: int, acc_init) -> None: ...  # acc[t+off] += c[t]
 
 
 def _shift(concat, expand, seq, off, init):
