@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import Diagnostic, SpecError
-from .spec.grammar import did_you_mean
+from .spec.suggest import did_you_mean
 
 __all__ = ["data_dir", "spec_dir", "reference_dir", "spec_names", "spec_path", "example_path",
            "example_names", "literal_paths"]

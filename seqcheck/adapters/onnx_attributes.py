@@ -131,7 +131,7 @@ def validate_attributes(op: str, attributes: Mapping) -> dict:
             if others:
                 raise SeqcheckError(f"attribute {name} applies to {' and '.join(others)}, not "
                                     f"to {op}; {op} takes {valid}")
-            from ..spec.grammar import did_you_mean
+            from ..spec.suggest import did_you_mean
 
             close = did_you_mean(name, DEFAULTS[op])
             raise SeqcheckError(f"unknown attribute {name!r} for ONNX {op}"

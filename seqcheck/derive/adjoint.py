@@ -25,7 +25,8 @@ import sympy as sp
 
 from ..display import Displayable
 from ..spec.functions import EntrySum
-from ..spec.model import Spec, ref_name
+from ..spec.model import Spec
+from ..spec.symbols import ref_name
 from .rules import DerivationError, is_constant, vjp
 
 __all__ = ["Contribution", "EquationAdjoint", "Derivation", "derive", "adjoint_symbol",

@@ -27,8 +27,9 @@ import re
 import sympy as sp
 
 from ..errors import SeqcheckError
-from .load import loads_spec, toml_string
+from .load import loads_spec
 from .model import Spec
+from .toml_text import toml_string
 
 __all__ = ["stacked", "suffix"]
 

@@ -101,21 +101,30 @@ class clip(sp.Function):  # noqa: N801
         return base if exp is None else rf"{base}^{{{exp}}}"
 
 
-class _VectorFunction(MatrixExpr):
-    """A vector -> vector function applied to a column vector expression."""
+class _OneMatrixArgument:
+    """The construction of a SymPy object of one matrix-expression argument, ``arg``: any
+    other argument is a ``TypeError`` naming what the class takes."""
 
-    is_commutative = False
-    latex_name = ""
+    __slots__ = ()
+    takes = "matrix"  # what the TypeError says the argument must be
 
     def __new__(cls, arg):
         arg = sp.sympify(arg)
         if not getattr(arg, "is_Matrix", False):
-            raise TypeError(f"{cls.__name__} takes a vector expression, got {arg!r}")
+            raise TypeError(f"{cls.__name__} takes a {cls.takes} expression, got {arg!r}")
         return super().__new__(cls, arg)
 
     @property
     def arg(self):
         return self.args[0]
+
+
+class _VectorFunction(_OneMatrixArgument, MatrixExpr):
+    """A vector -> vector function applied to a column vector expression."""
+
+    is_commutative = False
+    latex_name = ""
+    takes = "vector"
 
     @property
     def shape(self):
@@ -151,20 +160,10 @@ class LogSoftmax(_VectorFunction):
         return self.arg[i, j] - sp.log(total)
 
 
-class EntrySum(sp.Expr):
+class EntrySum(_OneMatrixArgument, sp.Expr):
     """The sum of the entries of a vector (a scalar): ``sum(v)``; also a broadcast's adjoint."""
 
     is_commutative = True
-
-    def __new__(cls, arg):
-        arg = sp.sympify(arg)
-        if not getattr(arg, "is_Matrix", False):
-            raise TypeError(f"EntrySum takes a matrix expression, got {arg!r}")
-        return super().__new__(cls, arg)
-
-    @property
-    def arg(self):
-        return self.args[0]
 
     def doit(self, **hints):
         arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg

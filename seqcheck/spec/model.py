@@ -4,7 +4,8 @@ A spec is the lectures' equations made executable: dims, inputs, states with
 their initial values, parameters with shapes, and an ordered tuple of
 equations, each a SymPy expression with a NumPy-style shape. Symbols follow one
 naming rule -- ``h`` is h_t, ``h[t-1]`` the previous step, ``h[t+1]`` the next --
-so every stage can tell a delayed reference from the current one by name.
+so every stage can tell a delayed reference from the current one by name
+(:mod:`.symbols`).
 """
 
 from __future__ import annotations
@@ -16,30 +17,13 @@ from types import MappingProxyType
 import sympy as sp
 
 from ..display import Displayable
-from .grammar import Reference, Typed, format_shape, sympy_shape
+from .grammar import Reference, Typed, format_shape
+from .scope import type_expression
+from .symbols import make_symbol, ref_name
 
+# ref_name and make_symbol (the naming rule) live in .symbols; they are named here too, where
+# they were first defined, for the modules that import them from the model.
 __all__ = ["Source", "Dim", "Declaration", "Equation", "Spec", "ref_name", "make_symbol"]
-
-
-def ref_name(name: str, offset: int = 0) -> str:
-    """The SymPy symbol name of ``name`` at step ``t + offset``: ``h``, ``h[t-1]``, ``h[t+2]``."""
-    if offset == 0:
-        return name
-    return f"{name}[t{offset:+d}]"
-
-
-def make_symbol(name: str, shape: tuple, offset: int = 0):
-    """The SymPy symbol of a declared name: a ``Symbol`` for a scalar, else a ``MatrixSymbol``.
-
-    Arguments:
-        name: the spec's name (``"h"``).
-        shape: NumPy-style shape (``()``, ``(n,)`` or ``(n, m)``).
-        offset: time offset (``-1`` for ``h[t-1]``).
-    """
-    label = ref_name(name, offset)
-    if len(shape) == 0:
-        return sp.Symbol(label, real=True)
-    return sp.MatrixSymbol(label, *sympy_shape(shape))
 
 
 @dataclass(frozen=True)
@@ -243,9 +227,14 @@ class Spec(Displayable):
         >>> load_spec("lstm").parse("W_ii @ x + b_ii + W_hi @ h[t-1] + b_hi").shape
         (H,)
         """
-        from .load import parse_in_spec
-
-        return parse_in_spec(self, text)
+        decls = {**self.inputs, **self.states, **self.params}
+        return type_expression(
+            text,
+            shapes={n: d.shape for n, d in decls.items()},
+            initialised={n for n, d in decls.items() if d.init is not None},
+            typed={e.target: Typed(e.expr, e.shape) for e in self.equations},
+            dims={d.name: d.doc for d in self.dims},
+        )
 
     def __repr__(self) -> str:
         return f"Spec({self.name!r}, equations={list(self.variables)})"

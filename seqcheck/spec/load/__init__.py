@@ -1,0 +1,23 @@
+"""Loading a spec: TOML text -> a validated :class:`~seqcheck.spec.model.Spec`.
+
+The stages, in order:
+
+* :mod:`.layers` reads a file and its ``extends`` chain and merges them entry by entry
+  (each entry remembers its file);
+* :mod:`.declarations` checks names, dims and declarations, with their shape entries
+  (:mod:`.shape_entries`);
+* :mod:`.equations` parses the equations, checks their references, the states and
+  algebraic loops, and types them in dependency order;
+* :mod:`.build` types the initial values, checks unused declarations and outputs, and
+  assembles the spec.
+
+:mod:`.loaders` (``loads_spec``, ``load_spec``, ``parse_in_spec``) and :mod:`.variant` are
+the entry points. ``toml_string`` (:mod:`seqcheck.spec.toml_text`) is named here too, where it
+was first defined.
+"""
+
+from ..toml_text import toml_string
+from .loaders import load_spec, loads_spec, parse_in_spec
+from .variant import variant
+
+__all__ = ["load_spec", "loads_spec", "parse_in_spec", "toml_string", "variant"]
