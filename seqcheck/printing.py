@@ -16,7 +16,7 @@ from sympy.printing.str import StrPrinter
 
 from .spec.functions import clip
 
-__all__ = ["TextPrinter", "MathPrinter", "elementwise_call", "text", "latex"]
+__all__ = ["TextPrinter", "MathPrinter", "elementwise_call", "inner_product", "text", "latex"]
 
 _REF = re.compile(r"^(?P<base>.*?)(?:\[t(?P<off>[+-]\d+)\])?$")
 GREEK = {"alpha", "beta", "gamma", "delta", "eta", "theta", "lambda", "mu", "sigma", "tau",
@@ -73,6 +73,20 @@ def elementwise_call(expr) -> tuple[str, tuple] | None:
     return None
 
 
+def inner_product(arg) -> tuple | None:
+    """``(a, b)`` when a trace's argument is ``aᵀ @ b``, so that tr(aᵀ b) = ⟨a, b⟩; else None.
+
+    >>> import sympy as sp
+    >>> a, b = sp.MatrixSymbol("a", 2, 1), sp.MatrixSymbol("b", 2, 1)
+    >>> inner_product(a.T @ b), inner_product(a @ b.T)
+    ((a, b), None)
+    """
+    if isinstance(arg, sp.MatMul) and len(arg.args) == 2 and isinstance(arg.args[0],
+                                                                        sp.Transpose):
+        return arg.args[0].arg, arg.args[1]
+    return None
+
+
 class TextPrinter(StrPrinter):
     """One-line text: ``d_i = adj_i ⊙ i ⊙ (1 - i)``, ``W_hiᵀ d_i``."""
 
@@ -112,11 +126,10 @@ class TextPrinter(StrPrinter):
         return f"Σ({self._print(expr.arg)})"
 
     def _print_Trace(self, expr):
-        arg = expr.arg
-        if isinstance(arg, sp.MatMul) and len(arg.args) == 2 and isinstance(arg.args[0],
-                                                                            sp.Transpose):
-            return f"⟨{self._print(arg.args[0].arg)}, {self._print(arg.args[1])}⟩"
-        return f"tr({self._print(arg)})"
+        pair = inner_product(expr.arg)
+        if pair is not None:
+            return f"⟨{self._print(pair[0])}, {self._print(pair[1])}⟩"
+        return f"tr({self._print(expr.arg)})"
 
     def _print_DiagMatrix(self, expr):
         return f"diag({self._print(expr.args[0])})"
@@ -229,10 +242,9 @@ class MathPrinter(LatexPrinter):
         return rf"\mathbf{{1}}^\top\left({self._print(expr.arg)}\right)"
 
     def _print_Trace(self, expr):
-        arg = expr.arg
-        if isinstance(arg, sp.MatMul) and len(arg.args) == 2 and isinstance(arg.args[0],
-                                                                            sp.Transpose):
-            a, b = self._print(arg.args[0].arg), self._print(arg.args[1])
+        pair = inner_product(expr.arg)
+        if pair is not None:
+            a, b = (self._print(e) for e in pair)
             return rf"\left\langle {a}, {b} \right\rangle"
         return super()._print_Trace(expr)
 

@@ -22,11 +22,34 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import ShapeError
-from ..spec.model import Spec, ref_name
+from ..spec.model import Spec
 from ..spec.schedule import make_schedule
+from ..spec.symbols import ref_name
 from .rules import DerivationError
 
-__all__ = ["StateJacobians", "state_jacobians", "Windows", "causal_states"]
+__all__ = ["StateJacobians", "state_jacobians", "Windows", "backward_chain", "causal_states"]
+
+
+def backward_chain(spec: Spec) -> tuple[tuple[str, ...], list[str]] | None:
+    """The first sweep of ``spec`` that runs backward in time, and the reads that make it so.
+
+    Arguments:
+        spec: a validated spec.
+    Returns:
+        ``(variables, reads)``: the sweep's variables, and ``"v reads name[t+k]"`` for each
+        read of a later step; None when no sweep runs backward in time.
+
+    >>> # the bidirectional RNN's backward chain reads the next step
+    >>> from seqcheck import load_spec
+    >>> backward_chain(load_spec("birnn")), backward_chain(load_spec("elman"))
+    ((('h_bwd',), ['h_bwd reads h_bwd[t+1]']), None)
+    """
+    for sweep in make_schedule(spec).sweeps:
+        if sweep.direction < 0:
+            reads = [f"{v} reads {ref_name(r.name, r.offset)}" for v in sweep.variables
+                     for r in spec.equation(v).refs if r.offset > 0]
+            return tuple(sweep.variables), reads
+    return None
 
 
 def causal_states(spec: Spec, algorithm: str) -> tuple[str, ...]:
@@ -41,18 +64,16 @@ def causal_states(spec: Spec, algorithm: str) -> tuple[str, ...]:
         DerivationError: a backward-in-time chain, a read further back than ``[t-1]``, or
             a delayed input.
     """
-    for sweep in make_schedule(spec).sweeps:
-        if sweep.direction < 0:
-            reads = [f"{v} reads {ref_name(r.name, r.offset)}" for v in sweep.variables
-                     for r in spec.equation(v).refs if r.offset > 0]
-            raise DerivationError(
-                f"{algorithm} needs every recurrence to run forward in time, but spec "
-                f"{spec.name!r} has a backward-in-time chain: {', '.join(reads)} "
-                f"(so {', '.join(sweep.variables)} "
-                f"{'runs' if len(sweep.variables) == 1 else 'run'} t = T..1)\n"
-                f"  {algorithm} is causal (seed 003): the gradient at step t may use only "
-                "steps 1..t, and this chain carries step t+1 back into step t\n"
-                "  hint: use the full BPTT of the compiled backward pass for this spec")
+    if (chain := backward_chain(spec)) is not None:
+        variables, reads = chain
+        raise DerivationError(
+            f"{algorithm} needs every recurrence to run forward in time, but spec "
+            f"{spec.name!r} has a backward-in-time chain: {', '.join(reads)} "
+            f"(so {', '.join(variables)} "
+            f"{'runs' if len(variables) == 1 else 'run'} t = T..1)\n"
+            f"  {algorithm} is causal (seed 003): the gradient at step t may use only "
+            "steps 1..t, and this chain carries step t+1 back into step t\n"
+            "  hint: use the full BPTT of the compiled backward pass for this spec")
     for name, offsets in spec.delayed_refs().items():
         bad = sorted(o for o in offsets if o != -1)
         if name not in spec.states or bad:

@@ -13,47 +13,35 @@ and for h_t = f(W h_{t-1} + ...) each factor is diag(f′) W, so (Pascanu et al.
 This module measures the product for any spec whose states are read at ``[t-1]``,
 reusing the state Jacobians of :func:`seqcheck.derive.state_jacobians`, and reads off
 the spec's equations which weights are recurrent, which activation wraps them, and
-whether the bound applies (:mod:`.recurrence`). :func:`scaled_params` draws weights
-at a chosen spectral radius and :func:`sweep` measures a list of radii.
+whether the bound applies (:mod:`.recurrence`). :func:`sweep` measures a list of
+spectral radii at which :mod:`.sampling` draws the weights. The records it returns,
+:class:`~.results.Dynamics` and :class:`~.results.Sweep`, and their JSON and text
+forms stood here before and are in :mod:`.results` now; this module keeps the
+products, the fit and the verdict, and the command line's values.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
-import sympy as sp
 
 from ..errors import SeqcheckError
 from ..spec.model import Spec
-from .recurrence import Recurrence, recurrence
+from .recurrence import recurrence
+from .results import Dynamics, Sweep
+from .sampling import DEFAULT_SIZE, as_spec, random_inputs, resolve_sizes, scaled_params
 
-__all__ = ["THRESHOLD", "DEFAULT_SIZE", "Dynamics", "Sweep", "jacobian_products", "measure",
-           "scaled_params", "random_inputs", "resolve_sizes", "sweep", "parse_radii",
+# The records (.results) and the draws (.sampling) are part of this stage's face: they
+# were defined here, and ``from seqcheck.dynamics.measure import ...`` still finds them.
+__all__ = ["THRESHOLD", "DEFAULT_SIZE", "Dynamics", "Sweep", "as_spec", "jacobian_products",
+           "measure", "scaled_params", "random_inputs", "resolve_sizes", "sweep", "parse_radii",
            "parse_sizes"]
 
 THRESHOLD = 0.01
 """Default verdict threshold on the log growth per step: |rate| ≤ 0.01 is "stable", i.e.
 the gradient changes by less than a factor e over 100 steps."""
-
-DEFAULT_SIZE = 32
-"""The size of every dim that :func:`resolve_sizes` is not told."""
-
-
-def as_spec(spec: Spec | str) -> Spec:
-    if isinstance(spec, Spec):
-        return spec
-    from ..spec import load_spec
-
-    return load_spec(spec)
-
-
-def _finite(x) -> float | None:
-    """A JSON-safe number: non-finite values (−∞ for a product that reached 0) as None."""
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 # -- the products, from the end ------------------------------------------------------
@@ -105,110 +93,6 @@ def _log_norms(jacobians) -> np.ndarray:
         sigma = np.linalg.norm(Q, ord=2, axis=(1, 2))  # ≥ max |Q| = 1 where Q ≠ 0
         out[:, k] = log_scale + np.log(np.where(sigma > 0, sigma, 1.0))
     return out
-
-
-# -- the result ------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class Dynamics:
-    """Measured gradient dynamics of one spec, one set of weights, one input batch.
-
-    Arguments:
-        spec: the spec's name.
-        steps, batch: T and B of the trajectory.
-        states: the blocks of ``s`` (``("h", "c")`` for the LSTM).
-        recurrence: what the spec's equations say (:class:`~.recurrence.Recurrence`).
-        spectral_radius: ρ of the recurrent weights (the largest over square blocks;
-            None when none is square).
-        sigma_max: ‖R‖₂ of the recurrent weights stacked as they act on ``s``; σ_max ≥ ρ.
-        lags: ``(T,)``, k = 0..T-1.
-        row_norms: ``(B, T)``, ‖∂s_T/∂s_{T-k}‖₂ per batch row.
-        norms: ``(T,)``, their geometric mean over the batch (the mean of the logs:
-            gradient norms spread over orders of magnitude, and the slope of the mean log
-            is the mean of the per-row slopes).
-        rate: least-squares slope of log ``norms`` against the lag over ``fit_lags``
-            (nats per step; −∞ if the product reached exactly 0).
-        fit_lags: ``(first, last)`` lag of the fit, inclusive.
-        threshold: |rate| ≤ threshold is "stable".
-        verdict: ``"vanishing"``, ``"stable"`` or ``"exploding"``.
-        coefficients: ``(|a|, |b|)`` of ∂h_t/∂h_{t-1} = a·I + b·diag(f′)·W, or None.
-        bound_factor: the bound on ‖J_t‖₂ per step, |a| + |b|·σ_max·γ, or None.
-        bound: ``(T,)``, bound_factor^k, or None (``recurrence.bound_reason`` says why).
-    """
-
-    spec: str
-    steps: int
-    batch: int
-    states: tuple[str, ...]
-    recurrence: Recurrence
-    spectral_radius: float | None
-    sigma_max: float
-    lags: np.ndarray
-    row_norms: np.ndarray
-    norms: np.ndarray
-    rate: float
-    fit_lags: tuple[int, int]
-    threshold: float
-    verdict: str
-    coefficients: tuple[float, float] | None
-    bound_factor: float | None
-    bound: np.ndarray | None
-
-    @property
-    def gamma(self) -> float | None:
-        """The activation-derivative bound γ (None: not one known function)."""
-        return self.recurrence.gamma
-
-    @property
-    def bound_reason(self) -> str | None:
-        """Why no bound is reported (None when it is)."""
-        return self.recurrence.bound_reason
-
-    def evidence(self) -> dict:
-        """The numbers behind the verdict: rate, norms at the fit's first and last lag,
-        σ_max·γ, the bound per step and at the last lag."""
-        first, last = self.fit_lags
-        sg = None if self.gamma is None else self.sigma_max * self.gamma
-        return {
-            "rate": _finite(self.rate), "threshold": self.threshold,
-            "fit_lags": [first, last],
-            "norm_first": _finite(self.norms[first]), "norm_last": _finite(self.norms[last]),
-            "sigma_max_gamma": sg, "bound_factor": self.bound_factor,
-            "bound_last": None if self.bound is None else _finite(self.bound[last]),
-            "bound_reason": self.bound_reason,
-        }
-
-    def explain(self) -> str:
-        """One paragraph: the verdict and its evidence."""
-        e, (first, last) = self.evidence(), self.fit_lags
-        sign = "<" if self.verdict == "vanishing" else ">" if self.verdict == "exploding" else "≤"
-        limit = f"−{self.threshold:g}" if sign == "<" else f"{self.threshold:g}"
-        rate = "−∞" if e["rate"] is None else f"{e['rate']:+.3g}"
-        text = (f"{self.verdict}: log ‖∂s_T/∂s_(T-k)‖₂ grows {rate} per step over lags "
-                f"{first}..{last} ({'|rate|' if sign == '≤' else 'rate'} {sign} {limit}); "
-                f"‖·‖ = {self.norms[first]:.3g} at k = {first}, {self.norms[last]:.3g} at "
-                f"k = {last}")
-        if self.bound is not None:
-            text += (f"; bound {self.recurrence.bound_formula} = {self.bound_factor:.3g}^k "
-                     f"(σ_max·γ = {e['sigma_max_gamma']:.3g}), {self.bound[last]:.3g} at "
-                     f"k = {last}")
-        else:
-            text += f"; no bound: {self.bound_reason}"
-        return text
-
-    def as_dict(self) -> dict:
-        """JSON-ready; non-finite numbers (a rate of −∞, a bound past 1e308) are None."""
-        return {
-            "spec": self.spec, "steps": self.steps, "batch": self.batch,
-            "states": list(self.states), "recurrent": list(self.recurrence.weights),
-            "activation": self.recurrence.activation, "gamma": self.gamma,
-            "spectral_radius": self.spectral_radius, "sigma_max": self.sigma_max,
-            "lags": [int(k) for k in self.lags],
-            "norms": [_finite(v) for v in self.norms],
-            "row_norms": [[_finite(v) for v in row] for row in self.row_norms],
-            "verdict": self.verdict, "evidence": self.evidence(),
-            "bound_formula": self.recurrence.bound_formula,
-            "bound": None if self.bound is None else [_finite(v) for v in self.bound],
-        }
 
 
 def _fit(log_norm: np.ndarray, first: int) -> float:
@@ -299,192 +183,6 @@ def measure(spec: Spec | str, params: Mapping, inputs: Mapping,
                     norms, rate, (fit_from, T - 1), threshold, _verdict(rate, threshold),
                     rec.coefficients(arrays), factor, bound)
 
-
-# -- weights and inputs ------------------------------------------------------------------
-def resolve_sizes(spec: Spec | str, sizes: Mapping[str, int] | None = None) -> dict[str, int]:
-    """Every dim of ``spec`` bound to a size: ``sizes`` where given, else :data:`DEFAULT_SIZE`.
-
-    >>> resolve_sizes("lstm", {"H": 4})
-    {'D': 32, 'H': 4}
-    """
-    spec = as_spec(spec)
-    names = [d.name for d in spec.dims]
-    unknown = sorted(set(sizes or {}) - set(names))
-    if unknown:
-        raise SeqcheckError(f"spec {spec.name!r} has no dim {', '.join(map(repr, unknown))}; "
-                            f"its dims are {', '.join(names)}")
-    out = {}
-    for n in names:
-        v = (sizes or {}).get(n, DEFAULT_SIZE)
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise SeqcheckError(f"size of dim {n!r} must be a positive integer, got {v!r}")
-        out[n] = int(v)
-    return out
-
-
-def _shape(shape: tuple, dims: Mapping[str, int]) -> tuple[int, ...]:
-    subs = {sp.Symbol(k, integer=True, positive=True): v for k, v in dims.items()}
-    return tuple(int(sp.sympify(s).subs(subs)) for s in shape)
-
-
-def scaled_params(spec: Spec | str, radius: float | None, sizes: Mapping[str, int] | None = None,
-                  seed: int = 0, *, recurrent: Sequence[str] | None = None,
-                  fixed: Mapping | None = None) -> dict[str, np.ndarray]:
-    """Random parameters whose recurrent weights have spectral radius exactly ``radius``.
-
-    Draws, deterministically from ``seed`` and in declared order: matrices
-    N(0, 1/fan-in) (fan-in = number of columns), vectors (biases) N(0, 0.1²), scalars
-    (leak rates such as alpha) uniform on [0.25, 0.75]. ``fixed`` then overrides
-    values by name. Then every recurrent block (:func:`~.recurrence.recurrence`) is
-    multiplied by one common factor so that ρ, the largest spectral radius of a square
-    block, equals ``radius``: the gated specs' blocks are rescaled jointly and keep
-    their relative sizes. ρ is set, not the norm: for a non-normal matrix
-    σ_max ≥ ρ, and the measured gradients follow ρ only over long lags.
-
-    Arguments:
-        spec: a spec or bundled name.
-        radius: the spectral radius to set (≥ 0), or None to leave the draw as is.
-        sizes: ``{dim: size}``; missing dims get :data:`DEFAULT_SIZE`.
-        seed: the same seed gives the same draw, whatever the radius.
-        recurrent: parameter names overriding the recurrent weights found.
-        fixed: ``{name: value}`` set before rescaling.
-    Returns:
-        ``{name: float64 array of the declared shape}``.
-
-    >>> # seed 001's Elman RNN: W_1 rescaled to spectral radius 1.5
-    >>> p = scaled_params("elman", 1.5, {"D": 2, "H": 4, "C": 3}, seed=0)
-    >>> round(float(np.abs(np.linalg.eigvals(p["W_1"])).max()), 12), p["W_2"].shape
-    (1.5, (4, 2))
-    """
-    spec = as_spec(spec)
-    dims = resolve_sizes(spec, sizes)
-    rng = np.random.default_rng([seed, 0])
-    params: dict[str, np.ndarray] = {}
-    for name, d in spec.params.items():
-        shape = _shape(d.shape, dims)
-        if len(shape) == 0:
-            params[name] = np.array(rng.uniform(0.25, 0.75))
-        elif len(shape) == 1:
-            params[name] = rng.normal(0.0, 0.1, shape)
-        else:
-            params[name] = rng.normal(0.0, 1.0, shape) / math.sqrt(shape[-1])
-    unknown = sorted(set(fixed or {}) - set(params))
-    if unknown:
-        raise SeqcheckError(f"fixed names {', '.join(unknown)}, which are not parameters of "
-                            f"spec {spec.name!r}: {', '.join(params)}")
-    params.update({k: np.array(v, dtype=float) for k, v in (fixed or {}).items()})
-    if radius is None:
-        return params
-    if not (isinstance(radius, (int, float, np.floating)) and math.isfinite(radius)
-            and radius >= 0):
-        raise SeqcheckError(f"radius must be a finite number ≥ 0, got {radius!r}")
-    rec = recurrence(spec, recurrent)
-    rho, _ = rec.spectrum(params, dims)
-    if rho is None:
-        raise SeqcheckError(rec.no_radius_message())
-    if rho == 0:
-        raise SeqcheckError(f"the recurrent weights of spec {spec.name!r} drawn with seed "
-                            f"{seed} have spectral radius 0 and cannot be rescaled to {radius}")
-    scale = {p: np.zeros(np.shape(params[p]), dtype=bool) for p in rec.weights}
-    for block in rec.blocks:  # each entry once, even where two blocks share a parameter
-        scale[block.param][block.index(dims)] = True
-    for p, mask in scale.items():
-        params[p] = np.where(mask, params[p] * (radius / rho), params[p])
-    return params
-
-
-def random_inputs(spec: Spec | str, steps: int, sizes: Mapping[str, int] | None = None,
-                  seed: int = 0, batch: int = 4, scale: float = 0.1) -> dict[str, np.ndarray]:
-    """A random input batch, uniform on [-scale, scale], deterministic from ``seed``.
-
-    Drawn from a stream separate from :func:`scaled_params`'s, so the inputs do not
-    change with the weights. The default amplitude is small so that the inputs do not
-    saturate the units by themselves and the recurrent weights set the dynamics.
-
-    Returns:
-        sequence inputs ``(steps, batch, *shape)``, static inputs ``(batch, *shape)``.
-
-    >>> {k: v.shape for k, v in random_inputs("esn", 5, {"N_u": 2}, batch=3).items()}
-    {'x': (5, 3, 2)}
-    """
-    spec = as_spec(spec)
-    dims = resolve_sizes(spec, sizes)
-    if steps < 1 or batch < 1:
-        raise SeqcheckError(f"steps and batch must be ≥ 1, got steps = {steps}, batch = {batch}")
-    rng = np.random.default_rng([seed, 1])
-    return {n: rng.uniform(-scale, scale, ((batch,) if d.static else (steps, batch))
-                              + _shape(d.shape, dims))
-            for n, d in spec.inputs.items()}
-
-
-# -- a sweep over spectral radii -----------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class Sweep:
-    """:func:`measure` at each of several spectral radii, with the same draw and inputs.
-
-    Arguments:
-        spec, steps, seed: as given to :func:`sweep`.
-        sizes: the binding of every dim.
-        radii: the spectral radii set.
-        results: one :class:`Dynamics` per radius.
-    """
-
-    spec: str
-    steps: int
-    seed: int
-    sizes: Mapping[str, int]
-    radii: tuple[float, ...]
-    results: tuple[Dynamics, ...]
-
-    def as_dict(self) -> dict:
-        """``{"spec", "steps", "seed", "series": [{"radius", "sigma_max", "lags", "norms",
-        "bound", "verdict"}, ...]}``: what ``seqcheck dynamics --json`` prints."""
-        series = [{"radius": r, "sigma_max": d.sigma_max, "lags": [int(k) for k in d.lags],
-                   "norms": [_finite(v) for v in d.norms],
-                   "bound": None if d.bound is None else [_finite(v) for v in d.bound],
-                   "verdict": d.verdict} for r, d in zip(self.radii, self.results)]
-        return {"spec": self.spec, "steps": self.steps, "seed": self.seed, "series": series}
-
-    def table_lags(self) -> list[int]:
-        """The lags the table shows: 1, 10, T/2 and T-1, those that exist."""
-        T = self.steps
-        return sorted({k for k in (1, 10, T // 2, T - 1) if 1 <= k <= T - 1})
-
-    def format_table(self) -> str:
-        """The text ``seqcheck dynamics`` prints: one row per radius, then the legend."""
-        first = self.results[0]
-        rec, lags, T = first.recurrence, self.table_lags(), self.steps
-        sizes = ", ".join(f"{k}={v}" for k, v in self.sizes.items())
-        gamma = "none" if rec.gamma is None else f"{rec.gamma:g}"
-        lines = [f"{self.spec}: ‖∂s_T/∂s_(T-k)‖₂ for s = [{'; '.join(first.states)}], T = {T}, "
-                 f"geometric mean over {first.batch} sequences (seed {self.seed}; {sizes})",
-                 f"recurrent weights: {rec.describe()}; activation "
-                 f"{rec.activation or ', '.join(rec.activations)} (γ = {gamma})", ""]
-        head = (["radius", "σ_max", "γ", "growth/step"] + [f"k={k}" for k in lags]
-                + [f"bound k={lags[-1]}", "verdict"])
-        rows = []
-        for r, d in zip(self.radii, self.results):
-            rate = "-inf" if d.rate == -math.inf else f"{d.rate:+.4f}"
-            bound = "-" if d.bound is None else f"{d.bound[lags[-1]]:.3g}"
-            rows.append([f"{r:g}", f"{d.sigma_max:.3f}", gamma, rate]
-                        + [f"{d.norms[k]:.3g}" for k in lags] + [bound, d.verdict])
-        widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
-        for row in [head, *rows]:
-            lines.append("  ".join(c.rjust(w) if i < len(row) - 1 else c
-                                   for i, (c, w) in enumerate(zip(row, widths))).rstrip())
-        lo, hi = first.fit_lags
-        lines += ["", f"growth/step: least-squares slope of log ‖·‖ over lags {lo}..{hi}; "
-                      f"< −{first.threshold:g} vanishing, > +{first.threshold:g} exploding, "
-                      "else stable"]
-        if rec.bound_reason is None:
-            a, b = first.coefficients
-            ab = "" if rec.leak == (0, 1) else \
-                f" with |{rec.leak[0]}| = {a:.3g}, |{rec.leak[1]}| = {b:.3g}"
-            lines.append(f"bound: {rec.bound_formula}{ab} (Pascanu et al. 2013; seed 002, "
-                         "'Vanishing gradients'; seed 000 eq. 26-28)")
-        else:
-            lines.append(f"bound: none, {rec.bound_reason}")
-        return "\n".join(lines)
 
 
 def sweep(spec: Spec | str, radii: Sequence[float], steps: int, seed: int = 0,

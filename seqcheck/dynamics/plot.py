@@ -1,4 +1,4 @@
-"""Stage: :class:`~.measure.Sweep` -> a figure of ‖∂s_T/∂s_{T-k}‖₂ against the lag k.
+"""Stage: :class:`~.results.Sweep` -> a figure of ‖∂s_T/∂s_{T-k}‖₂ against the lag k.
 
 matplotlib is an optional extra (``pip install 'seqcheck[plot]'``) and is imported only
 when a figure is drawn; the figure is rendered with the Agg canvas, never through pyplot,
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SeqcheckError
-from .measure import Sweep
+from .results import Sweep
 
 __all__ = ["sweep_figure", "plot_sweep", "check_output", "FORMATS"]
 

@@ -30,7 +30,8 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from ..errors import SeqcheckError
 from ..spec.functions import LogSoftmax, Softmax
-from ..spec.model import Spec, ref_name
+from ..spec.model import Spec
+from ..spec.symbols import ref_name
 
 __all__ = ["GAMMA", "Block", "Recurrence", "recurrence"]
 
@@ -271,18 +272,15 @@ def recurrence(spec: Spec, recurrent: Sequence[str] | None = None) -> Recurrence
     >>> recurrence(load_spec("lstm")).weights
     ('W_hi', 'W_hf', 'W_ho', 'W_hc')
     """
-    from ..derive.jacobian import causal_states
-    from ..spec.schedule import make_schedule
+    from ..derive.jacobian import backward_chain, causal_states
 
-    for sweep in make_schedule(spec).sweeps:
-        if sweep.direction < 0:
-            reads = [f"{v} reads {ref_name(r.name, r.offset)}" for v in sweep.variables
-                     for r in spec.equation(v).refs if r.offset > 0]
-            raise SeqcheckError(
-                f"gradient dynamics follow a state carried forward in time, s_t = f(s_(t-1), "
-                f"x_t), but spec {spec.name!r} has a backward-in-time chain: {', '.join(reads)}"
-                "\n  hint: measure each direction as a forward-only spec (for a bidirectional "
-                "RNN, its forward chain is spec rnn_torch)")
+    chain = backward_chain(spec)
+    if chain is not None:
+        raise SeqcheckError(
+            f"gradient dynamics follow a state carried forward in time, s_t = f(s_(t-1), "
+            f"x_t), but spec {spec.name!r} has a backward-in-time chain: {', '.join(chain[1])}"
+            "\n  hint: measure each direction as a forward-only spec (for a bidirectional "
+            "RNN, its forward chain is spec rnn_torch)")
     states = causal_states(spec, "measuring gradient dynamics")
     if not states:
         raise SeqcheckError(f"spec {spec.name!r} reads no state at [t-1]: there is no "

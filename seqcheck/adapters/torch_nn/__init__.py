@@ -2,11 +2,13 @@
 
 A :class:`Layout` (:mod:`.layouts`) is an immutable value saying which spec a target
 implements (:mod:`.specs`), how its stacked parameter tensors split into the spec's named
-parameters, and how to run it over a time-major sequence. :func:`layout_for`
-(:mod:`.recognise`) recognises torch's own classes, their subclasses, and any ``nn.Module``
-that uses torch's parameter names and shapes, given as an instance, a class, or a factory
-called as ``factory(input_size, hidden_size)``. :class:`TorchTarget` (:mod:`.target`) runs
-one under :func:`seqcheck.verify`.
+parameters, and how to run it over a time-major sequence; it is a :class:`CellLayout` or a
+:class:`SequenceLayout` (:mod:`.kinds`) of one unit of the table :data:`FAMILIES`
+(:mod:`.families`). :func:`layout_for` (:mod:`.recognise`) recognises torch's own classes,
+their subclasses, and any ``nn.Module`` that uses torch's parameter names and shapes (read
+by :mod:`.structure`), given as an instance, a class, or a factory called as
+``factory(input_size, hidden_size)``. :class:`TorchTarget` (:mod:`.target`) runs one under
+:func:`seqcheck.verify`; :mod:`.modules` holds the helpers that build and name modules.
 
 ===========================  =====================  ===================  ===================
 target                       spec                   per-step outputs     final states
@@ -51,7 +53,9 @@ the mode the module (or the factory's) is in. Anything else torch's layouts do n
 implement is rejected by name, never ignored. torch is imported only inside functions.
 """
 
-from .layouts import FAMILIES, CellLayout, Family, Layout, SequenceLayout
+from .families import FAMILIES, Family
+from .kinds import CellLayout, SequenceLayout
+from .layouts import Layout
 from .recognise import layout_for
 from .target import TorchTarget
 

@@ -13,87 +13,42 @@ holds torch's tensors ``weight_ih_l1_reverse``, ... and the spec's ``W_ii_l1_rev
 ``h_l1_reverse`` (:func:`seqcheck.spec.compose.stacked`'s names). A cell, or a sequence
 module with one layer and one direction, has a single chain that keeps the cell spec's
 names (torch's tensors are ``weight_ih`` for a cell and ``weight_ih_l0`` for a sequence).
+
+This module holds the base, :class:`Layout`: the names, the sizes, the stacking of spec
+parameters into torch's tensors and back, and the contract of :meth:`Layout.run`. The two
+kinds, :class:`~.kinds.CellLayout` and :class:`~.kinds.SequenceLayout`, with how each runs
+and builds its module, are in :mod:`.kinds`; the units' table in :mod:`.families`. All
+three stood here before.
 """
 
 from __future__ import annotations
 
-import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from ...errors import SeqcheckError
+from .families import PROJECTION, Family
+from .modules import expect_shape, factory_name
 from .specs import NONLINEARITIES, layout_spec, layout_spec_name
 
-__all__ = ["Family", "FAMILIES", "Layout", "CellLayout", "SequenceLayout"]
-
-
-@dataclass(frozen=True)
-class Family:
-    """One kind of torch recurrent unit: its spec, states and stacked gate blocks.
-
-    Arguments:
-        spec_name: the bundled spec with torch's equations for this unit.
-        states: the spec states the unit carries, in torch's ``hx`` order; the first, h,
-            is what a sequence module returns at every step.
-        stacks: for each torch tensor stem (``weight_ih``, ...), the spec parameters
-            stacked in it from the top, one block of H rows each.
-        cell, sequence: the names of torch's classes, e.g. ``"LSTMCell"`` and ``"LSTM"``.
-    """
-
-    spec_name: str
-    states: tuple[str, ...]
-    stacks: tuple[tuple[str, tuple[str, ...]], ...]
-    cell: str
-    sequence: str
-
-    @property
-    def blocks(self) -> int:
-        """How many H-row blocks each stacked tensor holds (k in k*H)."""
-        return len(self.stacks[0][1])
-
-
-FAMILIES = (
-    Family(
-        "lstm", ("h", "c"),
-        # torch's i, f, g, o; g is the spec's new memory c_tilde.
-        (("weight_ih", ("W_ii", "W_if", "W_ic", "W_io")),
-         ("weight_hh", ("W_hi", "W_hf", "W_hc", "W_ho")),
-         ("bias_ih", ("b_ii", "b_if", "b_ic", "b_io")),
-         ("bias_hh", ("b_hi", "b_hf", "b_hc", "b_ho"))),
-        "LSTMCell", "LSTM"),
-    Family(
-        "gru", ("h",),
-        (("weight_ih", ("W_ir", "W_iz", "W_in")),
-         ("weight_hh", ("W_hr", "W_hz", "W_hn")),
-         ("bias_ih", ("b_ir", "b_iz", "b_in")),
-         ("bias_hh", ("b_hr", "b_hz", "b_hn"))),
-        "GRUCell", "GRU"),
-    Family(
-        "rnn_torch", ("h",),
-        (("weight_ih", ("W_ih",)), ("weight_hh", ("W_hh",)),
-         ("bias_ih", ("b_ih",)), ("bias_hh", ("b_hh",))),
-        "RNNCell", "RNN"),
-)
-
-_ONEDNN_NOTICE = "LSTM with projections is not supported with oneDNN"
-
-#: torch.nn.LSTM's projection (proj_size > 0): weight_hr_l{k} is spec lstm_proj's W_hr, (P, H).
-PROJECTION = ("weight_hr", ("W_hr",))
+__all__ = ["Layout"]
 
 
 @dataclass(frozen=True)
 class Layout(ABC):
     """How modules built by ``factory`` map onto the spec :meth:`spec`.
 
-    See the package docstring for what each kind of layout observes.
+    See the package docstring for what each kind of layout observes. A layout is one of
+    the two kinds in :mod:`.kinds`, which also build its modules (``make``, ``construct``).
 
     Arguments:
         family: the unit (LSTM, GRU or RNN).
-        factory: what :meth:`make` calls as ``factory(input_size, hidden_size)``: torch's
-            class, a subclass, a user's class, or a function returning a module.
+        factory: what ``make`` (:class:`~.kinds.ModuleBuilding`) calls as
+            ``factory(input_size, hidden_size)``: torch's class, a subclass, a user's
+            class, or a function returning a module.
         bias: torch's ``bias``; False drops the ``bias_*`` tensors and the spec's biases.
         nonlinearity: torch.nn.RNN's ``"tanh"`` or ``"relu"`` (always tanh for LSTM, GRU).
         proj_size: torch.nn.LSTM's ``proj_size`` P (0: none); h then has P entries.
@@ -229,52 +184,9 @@ class Layout(ABC):
         return {s + sfx: (P if s == self.family.states[0] else H) for s in self.family.states
                 for _, sfx in self.chains}
 
-    # -- building ------------------------------------------------------------------------
+    # -- building (:class:`~.kinds.ModuleBuilding`) ------------------------------------------
     #: (layout field, torch's constructor keyword) of the configuration
     _KEYWORDS = (("bias", "bias"), ("nonlinearity", "nonlinearity"), ("proj_size", "proj_size"))
-
-    def _construct(self, input_size: int, hidden_size: int):
-        """``factory(input_size, hidden_size)``; again with torch's keywords (``num_layers=2``,
-        ``bias=False``, ...) for what that module lacks, as torch's classes take them.
-
-        A user's class that fixes its configuration builds the right module the first time.
-        """
-        from .recognise import layout_for
-
-        module = build_module(self.factory, input_size, hidden_size)
-        built = layout_for(module)
-        keywords = {kw: getattr(self, field) for field, kw in self._KEYWORDS
-                    if getattr(built, field) != getattr(self, field)}
-        if keywords:
-            module = build_module(self.factory, input_size, hidden_size, **keywords)
-        return module
-
-    def make(self, input_size: int, hidden_size: int, dtype="float64"):
-        """A fresh module from ``factory``, not touching torch's RNG.
-
-        Arguments:
-            input_size, hidden_size: D and H.
-            dtype: a torch dtype, or a NumPy dtype or its name.
-        Returns:
-            The module, in ``dtype``, its layout equal to this one.
-
-        >>> # a float64 LSTM cell with D = 3, H = 2
-        >>> import torch
-        >>> from seqcheck.adapters.torch_nn import layout_for
-        >>> layout_for(torch.nn.LSTMCell).make(3, 2).weight_ih.shape
-        torch.Size([8, 3])
-        """
-        from .recognise import layout_for
-
-        module = self._construct(input_size, hidden_size).to(torch_dtype(dtype))
-        built = replace(layout_for(module), factory=self.factory)
-        if built != self or self.sizes(module) != (input_size, hidden_size):
-            raise SeqcheckError(
-                f"{self.target}({input_size}, {hidden_size}) built a module with input size "
-                f"{built.sizes(module)[0]}, hidden size {built.sizes(module)[1]} "
-                f"({type(built).__name__} of spec {built.spec_name}), "
-                f"not the expected {type(self).__name__} of spec {self.spec_name}")
-        return module
 
     # -- parameters ------------------------------------------------------------------------
     def set_params(self, module, params) -> None:
@@ -388,185 +300,5 @@ class Layout(ABC):
         T, B = int(x.shape[0]), int(x.shape[1])
         n = self.state_sizes(module)
         for s in self.states:
-            _expect_shape(initial[s], (B, n[s]), f"initial {s}")
+            expect_shape(initial[s], (B, n[s]), f"initial {s}")
         return T, B, n
-
-
-@dataclass(frozen=True)
-class CellLayout(Layout):
-    """A one-step cell (torch.nn.LSTMCell and kin), called as ``module(x_t, hx)`` per step.
-
-    Every step's states are observable, so :attr:`outputs` are all the states.
-    """
-
-    @property
-    def outputs(self) -> tuple[str, ...]:
-        return self.states
-
-    def run(self, module, x, initial: dict) -> tuple[dict, dict]:
-        """See :meth:`Layout.run`.
-
-        >>> # three steps of a GRU cell from h_0 = 0
-        >>> import torch
-        >>> from seqcheck.adapters.torch_nn import layout_for
-        >>> layout = layout_for(torch.nn.GRUCell)
-        >>> x = torch.zeros(3, 2, 4, dtype=torch.float64)
-        >>> per_step, final = layout.run(layout.make(4, 5), x, {"h": torch.zeros(2, 5).double()})
-        >>> tuple(per_step["h"].shape), tuple(final["h"].shape)
-        ((3, 2, 5), (2, 5))
-        """
-        import torch
-
-        T, B, n = self._check_run_args(module, x, initial)
-        pair = len(self.states) == 2  # an LSTM cell takes and returns (h, c)
-        state = tuple(initial[s] for s in self.states) if pair else initial[self.states[0]]
-        trace = {s: [] for s in self.states}
-        for t in range(T):
-            state = module(x[t], state)
-            values = tuple(state) if pair else (state,)
-            if len(values) != len(self.states):
-                raise SeqcheckError(
-                    f"{self.target}(x_t, hx) returned {len(values)} values; a "
-                    f"{self.family.cell} returns {' and '.join(self.states)}")
-            for s, v in zip(self.states, values):
-                _expect_shape(v, (B, n[s]), f"{s} at step {t + 1}")
-                trace[s].append(v)
-        per_step = {s: torch.stack(trace[s]) for s in self.states}
-        return per_step, {s: trace[s][-1] for s in self.states}
-
-
-@dataclass(frozen=True)
-class SequenceLayout(Layout):
-    """A sequence module (torch.nn.LSTM and kin), called once on the whole sequence.
-
-    Arguments:
-        batch_first: the module takes and returns ``(B, T, ·)``; :meth:`run` transposes.
-        layers: torch's ``num_layers``; layer k > 0 reads layer k - 1's h (both halves).
-        bidirectional: every layer has a forward and a backward chain.
-
-    torch returns the top layer's h at every step (both directions side by side) and every
-    chain's states at the end (``h_n``, ``c_n``, one row per chain).
-    """
-
-    batch_first: bool = False
-    layers: int = 1
-    bidirectional: bool = False
-
-    def __post_init__(self):
-        super().__post_init__()
-        if not isinstance(self.layers, int) or self.layers < 1:
-            raise SeqcheckError(f"layers must be an int >= 1; got {self.layers!r}")
-
-    @property
-    def chains(self) -> tuple[tuple[str, str], ...]:
-        from ...spec.compose import suffix
-
-        directions = (False, True) if self.bidirectional else (False,)
-        return tuple((f"_l{k}" + ("_reverse" if r else ""),
-                      suffix(k, r, layers=self.layers, bidirectional=self.bidirectional))
-                     for k in range(self.layers) for r in directions)
-
-    def _configuration(self) -> list[str]:
-        words = [f"{self.layers} layers"] if self.layers > 1 else []
-        words += ["bidirectional"] if self.bidirectional else []
-        words += ["batch_first"] if self.batch_first else []
-        return words + super()._configuration()
-
-    @property
-    def outputs(self) -> tuple[str, ...]:
-        """The top layer's h, one per direction: ``h`` alone, or ``h_l1, h_l1_reverse``."""
-        top = self.chains[-(1 + self.bidirectional):]
-        return tuple(self.family.states[0] + sfx for _, sfx in top)
-
-    _KEYWORDS = (("batch_first", "batch_first"), ("layers", "num_layers"),
-                 ("bidirectional", "bidirectional"), *Layout._KEYWORDS)
-
-    def run(self, module, x, initial: dict) -> tuple[dict, dict]:
-        """See :meth:`Layout.run`; initial states go in as torch's ``(L * dirs, B, n)``.
-
-        >>> # a two-layer bidirectional LSTM over four steps: the top layer's h per step
-        >>> import torch
-        >>> from seqcheck.adapters.torch_nn import layout_for
-        >>> layout = layout_for(torch.nn.LSTM(3, 2, num_layers=2, bidirectional=True))
-        >>> zero = {s: torch.zeros(5, 2, dtype=torch.float64) for s in layout.states}
-        >>> per_step, final = layout.run(layout.make(3, 2), torch.ones(4, 5, 3).double(), zero)
-        >>> {v: tuple(h.shape) for v, h in per_step.items()}
-        {'h_l1': (4, 5, 2), 'h_l1_reverse': (4, 5, 2)}
-        >>> sorted(final)[:3]
-        ['c_l0', 'c_l0_reverse', 'c_l1']
-        """
-        import torch
-
-        T, B, n = self._check_run_args(module, x, initial)
-        chains = [sfx for _, sfx in self.chains]
-        states = self.family.states
-        hx = tuple(torch.stack([initial[s + sfx] for sfx in chains]) for s in states)
-        with warnings.catch_warnings():
-            # torch's notice that it computes a projection without oneDNN: how, not what
-            warnings.filterwarnings("ignore", _ONEDNN_NOTICE, UserWarning)
-            result = module(x.transpose(0, 1) if self.batch_first else x,
-                            hx if len(hx) > 1 else hx[0])
-        expected = "(output, (h_n, c_n))" if len(hx) > 1 else "(output, h_n)"
-        try:
-            out, last = result
-            last = tuple(last) if len(hx) > 1 else (last,)
-        except (TypeError, ValueError):
-            raise SeqcheckError(f"{self.target}(x, hx) returned {type(result).__name__}; "
-                                f"expected {expected} as torch.nn.{self.family.sequence} "
-                                "does") from None
-        if len(last) != len(hx):
-            raise SeqcheckError(f"{self.target}(x, hx) returned {len(last)} final states; "
-                                f"expected {expected}")
-        if self.batch_first:
-            out = out.transpose(0, 1)
-        width = n[self.outputs[0]]
-        _expect_shape(out, (T, B, len(self.outputs) * width), "output")
-        # torch puts the directions side by side: forward h in [:n], backward h in [n:]
-        per_step = {v: out[..., d * width:(d + 1) * width] for d, v in enumerate(self.outputs)}
-        final = {}
-        for s, v in zip(states, last):
-            _expect_shape(v, (len(chains), B, n[s + chains[0]]), f"final {s}")
-            for k, sfx in enumerate(chains):
-                final[s + sfx] = v[k]
-        return per_step, final
-
-
-def _expect_shape(tensor, shape: tuple, what: str) -> None:
-    if tuple(tensor.shape) != shape:
-        raise SeqcheckError(f"{what} has shape {tuple(tensor.shape)}; expected {shape}")
-
-
-def torch_dtype(dtype):
-    import torch
-
-    if isinstance(dtype, torch.dtype):
-        return dtype
-    return torch.from_numpy(np.zeros(0, dtype=np.dtype(dtype))).dtype
-
-
-def factory_name(factory) -> str:
-    import torch
-
-    name = getattr(factory, "__name__", None)
-    if name is None:
-        return type(factory).__name__
-    return f"torch.nn.{name}" if getattr(torch.nn, name, None) is factory else name
-
-
-def build_module(factory, input_size: int, hidden_size: int, **kwargs):
-    """``factory(input_size, hidden_size)``, a module, built without touching torch's RNG."""
-    import torch
-
-    call = ", ".join([str(input_size), str(hidden_size), *(f"{k}={v}" for k, v in kwargs.items())])
-    with torch.random.fork_rng(devices=[]):
-        try:
-            module = factory(input_size, hidden_size, **kwargs)
-        except Exception as e:
-            raise SeqcheckError(
-                f"could not build {factory_name(factory)}({call}): {type(e).__name__}: {e}\n"
-                "  hint: a target class or factory is called as target(input_size, "
-                "hidden_size); otherwise pass an instance") from e
-    if not isinstance(module, torch.nn.Module):
-        raise SeqcheckError(f"{factory_name(factory)}({call}) returned {type(module).__name__}, "
-                            "not a torch.nn.Module")
-    return module

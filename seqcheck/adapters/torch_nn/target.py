@@ -6,8 +6,10 @@ import numpy as np
 
 from ...errors import SeqcheckError
 from ..base import Observed, Target, projection_loss
-from .layouts import Layout, factory_name, torch_dtype
-from .recognise import PROBE, check_attributes, layout_for, read_structure
+from .layouts import Layout
+from .modules import factory_name, torch_dtype
+from .recognise import PROBE, layout_for
+from .structure import check_attributes, read_structure
 
 __all__ = ["TorchTarget"]
 
@@ -88,8 +90,8 @@ class TorchTarget(Target):
         key = (sizes["D"], sizes["H"], dtype)
         if key not in self._modules:
             # not Layout.make: identify's layouts permute the blocks of a recognised family
-            m = self.layout._construct(sizes["D"], sizes["H"]).to(device=self.device,
-                                                                   dtype=tdtype)
+            m = self.layout.construct(sizes["D"], sizes["H"]).to(device=self.device,
+                                                                  dtype=tdtype)
             built = (*self.layout.sizes(m), *self._projection(m))
             wanted = (sizes["D"], sizes["H"], *((sizes["P"],) if self.layout.proj_size else ()))
             if built != wanted:

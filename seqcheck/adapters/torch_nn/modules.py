@@ -1,0 +1,57 @@
+"""torch modules as layouts meet them: built without touching the RNG, named, typed, checked.
+
+Before this module these helpers stood at the end of :mod:`.layouts`. torch is imported
+inside each function, never at import time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import SeqcheckError
+
+__all__ = ["build_module", "expect_shape", "factory_name", "torch_dtype"]
+
+
+def expect_shape(tensor, shape: tuple, what: str) -> None:
+    """``tensor`` must have ``shape``; the error names ``what`` it is."""
+    if tuple(tensor.shape) != shape:
+        raise SeqcheckError(f"{what} has shape {tuple(tensor.shape)}; expected {shape}")
+
+
+def torch_dtype(dtype):
+    """A torch dtype, or the torch dtype of a NumPy dtype or its name (``"float64"``)."""
+    import torch
+
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    return torch.from_numpy(np.zeros(0, dtype=np.dtype(dtype))).dtype
+
+
+def factory_name(factory) -> str:
+    """How a user would write ``factory``: ``torch.nn.LSTM`` for torch's own, else its name."""
+    import torch
+
+    name = getattr(factory, "__name__", None)
+    if name is None:
+        return type(factory).__name__
+    return f"torch.nn.{name}" if getattr(torch.nn, name, None) is factory else name
+
+
+def build_module(factory, input_size: int, hidden_size: int, **kwargs):
+    """``factory(input_size, hidden_size)``, a module, built without touching torch's RNG."""
+    import torch
+
+    call = ", ".join([str(input_size), str(hidden_size), *(f"{k}={v}" for k, v in kwargs.items())])
+    with torch.random.fork_rng(devices=[]):
+        try:
+            module = factory(input_size, hidden_size, **kwargs)
+        except Exception as e:
+            raise SeqcheckError(
+                f"could not build {factory_name(factory)}({call}): {type(e).__name__}: {e}\n"
+                "  hint: a target class or factory is called as target(input_size, "
+                "hidden_size); otherwise pass an instance") from e
+    if not isinstance(module, torch.nn.Module):
+        raise SeqcheckError(f"{factory_name(factory)}({call}) returned {type(module).__name__}, "
+                            "not a torch.nn.Module")
+    return module
