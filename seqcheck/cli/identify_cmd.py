@@ -1,0 +1,28 @@
+"""``seqcheck identify``: which spec variant and gate order a target follows
+(:func:`seqcheck.checks.identify.identify`); exit 1 if none matches. (Was
+``cmd_identify`` in ``seqcheck/cli.py``.)
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from .arguments import add_json_flag, add_search_options
+from .output import print_result
+
+HELP = ("which spec variant and gate order does a target follow? (gate orders, GRU reset "
+        "placement and interpolation)")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", help="a torch.nn class or factory, as for verify")
+    add_search_options(parser, 10, "cases per candidate", "seed of the search")
+    add_json_flag(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..checks.identify import identify
+
+    result = identify(args.target, max_examples=args.max_examples, seed=args.seed)
+    print_result(result, args.json)
+    return 0 if result.matches else 1
