@@ -161,3 +161,34 @@ def test_identify_and_conformance_leave_an_instance_exactly_as_it_was():
         assert torch.equal(p.detach(), before[n]) and p.requires_grad == flags[n]
         assert p.grad is None
     assert not cell.training and torch.equal(torch.get_rng_state(), rng)
+
+
+def test_a_new_engine_is_one_module_and_one_row_of_engines(monkeypatch):
+    """seqcheck.adapters.engines: a module offering named_target() and a row in ENGINES
+    make "<engine>:<unit>" a target verify and make_target accept by name."""
+    import sys
+    import types
+
+    from seqcheck.adapters import engines
+
+    def named_target(text, attributes):
+        unit = text.partition(":")[2]
+        if unit != "Elman":
+            raise SeqcheckError(f"unknown unit {unit!r}; the numpy engine runs numpy:Elman")
+        return NumpyRNN(**(attributes or {}))
+
+    module = types.ModuleType("numpy_engine")
+    module.named_target = named_target
+    monkeypatch.setitem(sys.modules, "numpy_engine", module)
+    monkeypatch.setitem(engines.ENGINES, "numpy", "numpy_engine")
+
+    assert engines.engine_of("numpy:Elman") == "numpy"
+    good = verify("numpy:Elman", attributes={"activation": "relu"}, max_examples=10)
+    assert good.ok and good.target == "NumpyRNN(relu, honours)"
+    bad = verify("numpy:Elman", attributes={"activation": "relu", "behaviour": "ignores"},
+                 max_examples=10)
+    assert not bad.ok and bad.check.divergences[0].what == "output h"
+    with pytest.raises(SeqcheckError, match="unknown unit 'GRU'"):
+        make_target("numpy:GRU")
+    with pytest.raises(SeqcheckError, match="runs on numpy, in numpy's layout"):
+        make_target("numpy:Elman", mapping="cell.toml")

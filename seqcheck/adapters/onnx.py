@@ -64,7 +64,7 @@ from .onnx_attributes import (
 )
 
 __all__ = ["ENGINES", "OPS", "OPSET", "OnnxTarget", "attribute_variants", "onnx_spec",
-           "parse_attributes", "parse_onnx_target"]
+           "named_target", "parse_attributes", "parse_onnx_target"]
 
 ENGINES = ("onnx", "onnxruntime")
 #: The opset of the built models (RNN, LSTM and GRU last changed in opset 22).
@@ -104,12 +104,19 @@ def parse_onnx_target(text: str) -> tuple[str, str] | None:
         return None
     if op.upper() in OPS:
         return engine, op.upper()
-    from ..spec.grammar import did_you_mean
+    from ..spec.suggest import did_you_mean
 
     close = did_you_mean(op.upper(), OPS)
     hint = f"did you mean '{engine}:{close}'? " if close else ""
     raise SeqcheckError(f"unknown ONNX operator {op!r} in target {text!r}\n  hint: {hint}"
                         f"choose from {', '.join(f'{engine}:{o}' for o in OPS)}")
+
+
+def named_target(text: str, attributes: Mapping | None = None) -> OnnxTarget | None:
+    """The node ``"onnx:LSTM"`` names, with ``attributes``; None for a name that is not an
+    ONNX target. The hook :mod:`.engines` calls."""
+    parsed = parse_onnx_target(text)
+    return None if parsed is None else OnnxTarget(*parsed, attributes=attributes)
 
 
 # -- the target -----------------------------------------------------------------------------

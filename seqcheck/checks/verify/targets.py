@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 
+from ...adapters.engines import engine_of, engine_target
 from ...errors import SeqcheckError
 
 __all__ = ["resolve_target", "make_target"]
@@ -42,9 +43,9 @@ def make_target(target, layout=None, *, attributes=None, mapping=None):
     """The :class:`~seqcheck.adapters.base.Target` for what a user named.
 
     Arguments:
-        target: a Target (returned as is); ``"onnx:LSTM"`` / ``"onnxruntime:GRU"`` (an
-            ONNX node run by that engine); or a torch module, class or factory, or a
-            ``"module:attr"`` string naming one.
+        target: a Target (returned as is); ``"<engine>:<operator>"`` such as
+            ``"onnx:LSTM"`` or ``"onnxruntime:GRU"`` (:mod:`seqcheck.adapters.engines`);
+            or a torch module, class or factory, or a ``"module:attr"`` string naming one.
         layout: for a torch target, a :mod:`seqcheck.adapters.torch_nn` layout
             (default: recognised from torch's parameter names and shapes).
         attributes: ONNX attributes, ``{"direction": "reverse", "clip": 0.5, ...}``.
@@ -57,17 +58,14 @@ def make_target(target, layout=None, *, attributes=None, mapping=None):
             raise SeqcheckError("a Target carries its own layout; pass no layout, "
                                 "attributes or mapping with it")
         return target
-    if isinstance(target, str) and target.partition(":")[0] in ("onnx", "onnxruntime"):
-        from ...adapters.onnx import parse_onnx_target
-
-        parsed = parse_onnx_target(target)
-        if parsed is not None:
-            if layout is not None or mapping is not None:
-                raise SeqcheckError(f"{target} is an ONNX node: its layout is ONNX's; "
-                                    "a layout or mapping file does not apply")
-            from ...adapters.onnx import OnnxTarget
-
-            return OnnxTarget(*parsed, attributes=attributes)
+    engine = engine_of(target)
+    if engine is not None:
+        if layout is not None or mapping is not None:
+            raise SeqcheckError(f"{target} runs on {engine}, in {engine}'s layout; "
+                                "a layout or mapping file does not apply")
+        named = engine_target(target, attributes)
+        if named is not None:
+            return named
     if attributes:
         raise SeqcheckError(f"attributes ({', '.join(attributes)}) apply to ONNX targets "
                             "(onnx:LSTM, onnxruntime:GRU, ...), not to "
