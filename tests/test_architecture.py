@@ -1,7 +1,6 @@
-"""The shape of the package (docs/architecture.md): no module reaching for another's
-private names, checked here; and the measures of what is still to be done (modules over
-400 lines, import circles, arrows that point up the pipeline), printed by running this
-file: ``python tests/test_architecture.py``.
+"""The shape of the package (docs/architecture.md): every module at most 400 lines, no
+import circle, no arrow pointing up the pipeline of :data:`LAYERS`, and no module reaching
+for another's private names. ``python tests/test_architecture.py`` prints every fault.
 
 The import graph is read from the syntax trees of ``seqcheck/``, imports inside functions
 included (a lazy import is still an arrow). A name imported from a package is followed
@@ -125,6 +124,31 @@ def imports() -> ImportGraph:
 
 def test_no_module_imports_another_modules_private_names(imports):
     assert sorted(f"{a} takes {n} from {b}" for a, b, n in imports.private) == []
+
+
+def test_no_module_is_over_the_style_guides_length():
+    assert violations()[f"modules over {MAX_LINES} lines"] == []
+
+
+def test_no_import_circle(imports):
+    circles = [sorted(c) for c in nx.strongly_connected_components(imports.graph) if len(c) > 1]
+    assert circles == []
+
+
+def test_every_arrow_points_down_the_pipeline(imports):
+    up = sorted(f"{a} -> {b}" for a, b in imports.graph.edges if _layer(b) > _layer(a))
+    assert up == []
+
+
+def test_the_cli_holds_no_logic():
+    """A command module parses arguments, calls the library and prints: no function longer
+    than that takes, and no class but a typing Protocol."""
+    for path in (ROOT / "cli").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+            assert [ast.unparse(b) for b in cls.bases] == ["Protocol"], f"{path.name}: {cls.name}"
+        for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
+            assert fn.end_lineno - fn.lineno < 30, f"{path.name}: {fn.name} is long"
 
 
 # The probes above must be able to fail: a small package with each fault, written here.

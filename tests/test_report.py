@@ -231,6 +231,21 @@ def test_cli_writes_and_exits(tmp_path, capsys):
     assert "Traceback" not in err
 
 
+def test_a_new_format_is_one_renderer_and_one_row_of_writers(tmp_path, monkeypatch):
+    """docs/architecture.md, "A new report format": a row in report.write.WRITERS is enough
+    for write_report and for `seqcheck report -o NAME.<suffix>`."""
+    from seqcheck.report import write
+
+    def outline(doc, figures_dir):  # the section titles, one per line
+        return "\n".join(s.title for s in doc.sections) + "\n"
+
+    monkeypatch.setitem(write.WRITERS, ".txt", write.Format(outline))
+    out = tmp_path / "gru.txt"
+    assert main(["report", "gru", "-o", str(out), "--no-dynamics", "--steps", "2"]) == 0
+    titles = [s.title for s in build_report("gru", steps=2, dynamics=False).sections]
+    assert out.read_text(encoding="utf-8").splitlines() == titles and len(titles) > 2
+
+
 def test_cli_verify_of_a_nonconforming_target_writes_the_report_and_exits_1(tmp_path):
     out = tmp_path / "lstm.html"
     code = main(["report", "lstm", "-o", str(out), "--no-dynamics", "--steps", "1",

@@ -6,14 +6,40 @@ Figures of a Markdown or LaTeX document go into ``<stem>_files/`` next to it
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SeqcheckError
+from .html import to_html
+from .latex import to_latex
+from .markdown import to_markdown
 from .model import Document
 
-__all__ = ["write_report", "FORMATS"]
+__all__ = ["write_report", "Format", "WRITERS", "FORMATS"]
 
-FORMATS = (".html", ".md", ".tex")
+
+@dataclass(frozen=True)
+class Format:
+    """One output format of a report.
+
+    Arguments:
+        render: ``render(doc, figures_dir) -> text``; a format with figure files writes
+            them into ``figures_dir`` (``<stem>_files/``), one per ``doc.figures()``.
+        figures: the suffix of those figure files, or None if the text holds its figures.
+    """
+
+    render: Callable[[Document, Path], str]
+    figures: str | None = None
+
+
+#: suffix -> format; a new format is one renderer module and one row here.
+WRITERS: dict[str, Format] = {
+    ".html": Format(lambda doc, _: to_html(doc)),
+    ".md": Format(to_markdown, ".svg"),
+    ".tex": Format(to_latex, ".pdf"),
+}
+FORMATS = tuple(WRITERS)  # the suffixes, for listings
 
 
 def check_path(path: str | Path) -> Path:
@@ -26,9 +52,9 @@ def check_path(path: str | Path) -> Path:
     cannot write a report to 'report.pdf': the suffix picks the format, one of .html, .md, .tex
     """
     path = Path(path)
-    if path.suffix.lower() not in FORMATS:
+    if path.suffix.lower() not in WRITERS:
         raise SeqcheckError(f"cannot write a report to {str(path)!r}: the suffix picks the "
-                            f"format, one of {', '.join(FORMATS)}")
+                            f"format, one of {', '.join(WRITERS)}")
     if not path.parent.is_dir():
         raise SeqcheckError(f"cannot write the report to {str(path)!r}: directory "
                             f"{str(path.parent)!r} does not exist")
@@ -47,22 +73,10 @@ def write_report(doc: Document, path: str | Path) -> list[Path]:
         SeqcheckError: another suffix, or a directory that does not exist.
     """
     path = check_path(path)
-    suffix = path.suffix.lower()
+    fmt = WRITERS[path.suffix.lower()]
     figures_dir = path.with_name(f"{path.stem}_files")
-    if suffix == ".html":
-        from .html import to_html
-
-        text, figures = to_html(doc), []
-    elif suffix == ".md":
-        from .markdown import to_markdown
-
-        text = to_markdown(doc, figures_dir)
-        figures = [figures_dir / f"{f.name}.svg" for f in doc.figures()]
-    else:
-        from .latex import to_latex
-
-        text = to_latex(doc, figures_dir)
-        figures = [figures_dir / f"{f.name}.pdf" for f in doc.figures()]
+    text = fmt.render(doc, figures_dir)
+    figures = [figures_dir / f"{f.name}{fmt.figures}" for f in doc.figures()] if fmt.figures else []
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as e:
