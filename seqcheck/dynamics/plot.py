@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SeqcheckError
+from ..paths import output_path
 from .results import Sweep
 
 __all__ = ["sweep_figure", "plot_sweep", "check_output", "FORMATS"]
@@ -56,13 +57,7 @@ def check_output(path: str | Path) -> Path:
     ...     print(e)
     cannot write a plot to 'figure.pdf': the extension picks the format, one of .png, .svg
     """
-    path = Path(path)
-    if path.suffix.lower() not in FORMATS:
-        raise SeqcheckError(f"cannot write a plot to {str(path)!r}: the extension picks the "
-                            f"format, one of {', '.join(FORMATS)}")
-    if not path.parent.is_dir():
-        raise SeqcheckError(f"cannot write the plot to {str(path)!r}: directory "
-                            f"{str(path.parent)!r} does not exist")
+    path = output_path(path, FORMATS, "plot", picks="extension")
     load_matplotlib()
     return path
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SeqcheckError
+from ..paths import output_path
 from .html import to_html
 from .latex import to_latex
 from .markdown import to_markdown
@@ -51,14 +52,7 @@ def check_path(path: str | Path) -> Path:
     ...     print(e)
     cannot write a report to 'report.pdf': the suffix picks the format, one of .html, .md, .tex
     """
-    path = Path(path)
-    if path.suffix.lower() not in WRITERS:
-        raise SeqcheckError(f"cannot write a report to {str(path)!r}: the suffix picks the "
-                            f"format, one of {', '.join(WRITERS)}")
-    if not path.parent.is_dir():
-        raise SeqcheckError(f"cannot write the report to {str(path)!r}: directory "
-                            f"{str(path.parent)!r} does not exist")
-    return path
+    return output_path(path, WRITERS, "report")
 
 
 def write_report(doc: Document, path: str | Path) -> list[Path]:
