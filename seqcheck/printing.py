@@ -175,9 +175,14 @@ class MathPrinter(LatexPrinter):
         return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
 
     @staticmethod
-    def _name(base: str) -> str:
+    def latex_name(base: str) -> str:
+        r"""A name in LaTeX: Greek heads, the rest as a subscript, ``_tilde`` as a tilde.
+
+        >>> MathPrinter.latex_name("W_hi"), MathPrinter.latex_name("sigma_tilde")
+        ('W_{hi}', '\\tilde{\\sigma}')
+        """
         if base.endswith("_tilde"):
-            return rf"\tilde{{{MathPrinter._name(base[:-6])}}}"
+            return rf"\tilde{{{MathPrinter.latex_name(base[:-6])}}}"
         head, _, tail = base.partition("_")
         head = rf"\{head}" if head in GREEK else head
         return f"{head}_{{{tail}}}" if tail else head
@@ -185,13 +190,13 @@ class MathPrinter(LatexPrinter):
     def _symbol(self, name: str, scalar_param=False) -> str:
         base, off = split_ref(name)
         if base.startswith("adj_"):
-            inner = self._name(base[4:])
+            inner = self.latex_name(base[4:])
             return rf"\bar{{{inner}}}_{{{time_label(off)}}}"
         if base.startswith("d_"):
-            return rf"\delta^{{{self._name(base[2:])}}}_{{{time_label(off)}}}"
+            return rf"\delta^{{{self.latex_name(base[2:])}}}_{{{time_label(off)}}}"
         if base.startswith("dl_d"):
-            return rf"\frac{{\partial \ell_t}}{{\partial {self._name(base[4:])}_t}}"
-        return self._name(base) + (f"_{{{time_label(off)}}}" if self.time_indexed(base) else "")
+            return rf"\frac{{\partial \ell_t}}{{\partial {self.latex_name(base[4:])}_t}}"
+        return self.latex_name(base) + (f"_{{{time_label(off)}}}" if self.time_indexed(base) else "")
 
     def time_indexed(self, base: str) -> bool:
         return base in self._variables
@@ -205,7 +210,7 @@ class MathPrinter(LatexPrinter):
         if expr.name in self._verbatim:
             return self._verbatim[expr.name]
         if expr.is_integer and expr.is_positive:  # a dim
-            return self._name(expr.name)
+            return self.latex_name(expr.name)
         return self._symbol(expr.name)
 
     def _print_ElementwiseApplyFunction(self, expr):

@@ -163,7 +163,7 @@ def format_derivation_latex(d: dict) -> str:
     >>> print(format_derivation_latex(derivation_as_dict(spec, derive(spec))).splitlines()[1])
     \\begin{align*}
     """
-    name = MathPrinter._name
+    name = MathPrinter.latex_name
     lines = [rf"\bar{{{name(a['variable'])}}}_t &= {a['latex']}" for a in d["adjoints"]]
     for e in d["equations"]:
         lines += [rf"{t['latex_name']} &= {t['latex']}" for t in e["temps"]]

@@ -84,9 +84,9 @@ class ReportLatexPrinter(MathPrinter):
 
     def _timed(self, base: str, offset: int) -> str:
         if base.endswith("_tilde"):
-            return rf"\tilde{{{self._name(base[:-6])}}}_{{{time_label(offset)}}}"
+            return rf"\tilde{{{self.latex_name(base[:-6])}}}_{{{time_label(offset)}}}"
         head, _, tail = base.partition("_")
-        head = self._name(head)
+        head = self.latex_name(head)
         return f"{head}_{{{tail + ',' if tail else ''}{time_label(offset)}}}"
 
     def _symbol(self, name: str, scalar_param=False) -> str:
@@ -103,8 +103,8 @@ class ReportLatexPrinter(MathPrinter):
                rf"{self._print(stop)}]}}"
 
     def partial(self, p: Partial) -> str:
-        of = self._timed(p.of, 0) if p.of_time else self._name(p.of)
-        wrt = self._name(p.wrt) if p.wrt_offset is None else self._timed(p.wrt, p.wrt_offset)
+        of = self._timed(p.of, 0) if p.of_time else self.latex_name(p.of)
+        wrt = self.latex_name(p.wrt) if p.wrt_offset is None else self._timed(p.wrt, p.wrt_offset)
         return rf"\frac{{\partial {of}}}{{\partial {wrt}}}"
 
 
