@@ -99,6 +99,17 @@ def _column_of(row):
     return row.T
 
 
+def namespace_call(function: str, nargs: int = 1):
+    """A ``_print_<Class>`` method writing ``_xp.<function>(a1, ..., a_nargs)`` of the first
+    ``nargs`` arguments (SymPy's ``Heaviside(x, 0)`` carries H(0) as a second one)."""
+
+    def print_call(self, expr) -> str:
+        return f"_xp.{function}({', '.join(self._print(a) for a in expr.args[:nargs])})"
+
+    print_call.__name__ = f"print_{function}"
+    return print_call
+
+
 class ArrayPrinter(NumPyPrinter):
     """Prints the grammar's (and the derivation's) SymPy expressions as batched array code.
 
@@ -222,23 +233,13 @@ class ArrayPrinter(NumPyPrinter):
         finally:
             del self._lambda_args[var]
 
-    def _print_sigmoid(self, expr):
-        return f"_xp.sigmoid({self._print(expr.args[0])})"
-
-    def _print_relu(self, expr):
-        return f"_xp.relu({self._print(expr.args[0])})"
-
-    def _print_Heaviside(self, expr):  # relu' and clip' (with H(0) = 0)
-        return f"_xp.step({self._print(expr.args[0])})"
-
-    def _print_clip(self, expr):
-        return f"_xp.clip({self._print(expr.args[0])}, {self._print(expr.args[1])})"
-
-    def _print_Softmax(self, expr):
-        return f"_xp.softmax({self._print(expr.arg)})"
-
-    def _print_LogSoftmax(self, expr):
-        return f"_xp.log_softmax({self._print(expr.arg)})"
+    # the spec functions: one namespace call each (ArrayNamespace)
+    _print_sigmoid = namespace_call("sigmoid")
+    _print_relu = namespace_call("relu")
+    _print_Heaviside = namespace_call("step")  # relu' and clip' (with H(0) = 0)
+    _print_clip = namespace_call("clip", 2)
+    _print_Softmax = namespace_call("softmax")
+    _print_LogSoftmax = namespace_call("log_softmax")
 
     def _print_DiagMatrix(self, expr):
         # Only as a factor of a product (see _product); alone it would be a batched matrix.
