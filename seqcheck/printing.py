@@ -196,7 +196,8 @@ class MathPrinter(LatexPrinter):
             return rf"\delta^{{{self.latex_name(base[2:])}}}_{{{time_label(off)}}}"
         if base.startswith("dl_d"):
             return rf"\frac{{\partial \ell_t}}{{\partial {self.latex_name(base[4:])}_t}}"
-        return self.latex_name(base) + (f"_{{{time_label(off)}}}" if self.time_indexed(base) else "")
+        sub = f"_{{{time_label(off)}}}" if self.time_indexed(base) else ""
+        return self.latex_name(base) + sub
 
     def time_indexed(self, base: str) -> bool:
         return base in self._variables
