@@ -40,6 +40,7 @@ verdict                                        meaning
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,16 +51,9 @@ import numpy as np
 from ..backends.numpy_backend import compile_expression, compile_numpy
 from ..display import Displayable
 from ..spec import Typed
-from .example_file import (
-    FUNCTIONS,
-    LABEL,
-    Example,
-    Printed,
-    cached_on_spec,
-    load_example,
-    loads_example,
-    parse_cached,
-)
+from .example_file import Example, Printed, load_example, loads_example
+from .example_file.cache import FUNCTIONS, cached_on_spec, parse_cached
+from .example_file.model import printed_class
 
 __all__ = ["Printed", "Example", "EntryResult", "ExampleReport", "VERDICTS",
            "load_example", "loads_example", "check_example"]
@@ -71,6 +65,8 @@ CARRIED = "slip carried forward"
 SLIP = "slip"
 #: Every verdict, in the order the summary counts them.
 VERDICTS = (SLIP, CARRIED, DRIFT, OK_INCONSISTENT, OK)
+#: The name of a delayed operand of a compiled function: ``h[t-1]`` is h at step t - 1.
+LABEL = re.compile(r"^(\w+)\[t([+-]\d+)\]$")
 
 
 # -- checking -----------------------------------------------------------------------
@@ -198,9 +194,8 @@ class EntryResult:
 
     @property
     def printed_class(self) -> int | None:
-        if self.reduce != "argmax":
-            return None
-        return self.printed if isinstance(self.printed, int) else int(np.argmax(self.printed))
+        """For ``reduce = "argmax"``: the printed class index; else None."""
+        return printed_class(self.printed, self.reduce)
 
     def describe(self) -> str:
         """One line: what was printed, the exact value, the difference and the tolerance.
@@ -260,6 +255,23 @@ def format_values(a, decimals: int) -> str:
     return "[" + ", ".join(format_values(x, decimals) for x in a) + "]"
 
 
+def format_entry(e: EntryResult) -> tuple[str, str]:
+    """An entry's printed and exact values as the tables show them.
+
+    The printed value at its precision and the exact one with two more decimals; for an
+    ``argmax`` entry the printed class, and the exact class with the vector it comes from.
+
+    >>> # seed 004's 1-decimal walk-through: h_1 printed as 0.7
+    >>> e = next(e for e in check_example("seed004_lstm_1dec").entries if (e.t, e.name) == (1, "h"))
+    >>> format_entry(e)
+    ('[0.7, 0.0]', '[0.630, 0.000]')
+    """
+    if e.reduce == "argmax":
+        return (str(e.printed_class),
+                f"{argmax_index(e.exact)} = argmax {format_values(e.exact, e.decimals + 2)}")
+    return format_values(e.printed, e.decimals), format_values(e.exact, e.decimals + 2)
+
+
 @dataclass(frozen=True, eq=False)  # holds arrays: no field-wise ==
 class ExampleReport(Displayable):
     """The check of every printed entry of one worked example.
@@ -307,12 +319,7 @@ class ExampleReport(Displayable):
         ex = self.example
         rows = [("t", "name", "where", "printed", "exact", "verdict")]
         for e in self.entries:
-            if e.reduce == "argmax":
-                printed = str(e.printed_class)
-                exact = f"{argmax_index(e.exact)} = argmax {format_values(e.exact, e.decimals + 2)}"
-            else:
-                printed = format_values(e.printed, e.decimals)
-                exact = format_values(e.exact, e.decimals + 2)
+            printed, exact = format_entry(e)
             rows.append((str(e.t), e.name, e.where, printed, exact, e.verdict))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines = [f"{ex.file}: spec '{ex.spec.name}'" + (f", {ex.source}" if ex.source else "")]

@@ -170,7 +170,7 @@ def bptt_section(spec: Spec, d=None) -> Section:
 
 def example_section(spec: Spec | None, example) -> Section:
     """The worked-example table: every printed value, the exact value, the verdict."""
-    from ..checks.example import ExampleReport, argmax_index, check_example, format_values
+    from ..checks.example import ExampleReport, check_example, format_entry
 
     report = example if isinstance(example, ExampleReport) else check_example(example)
     ex = report.example
@@ -179,12 +179,7 @@ def example_section(spec: Spec | None, example) -> Section:
                             f"not '{spec.name}'; make the report for '{ex.spec.name}'")
     rows = []
     for e in report.entries:
-        if e.reduce == "argmax":
-            printed = str(e.printed_class)
-            exact = f"{argmax_index(e.exact)} = argmax {format_values(e.exact, e.decimals + 2)}"
-        else:
-            printed = format_values(e.printed, e.decimals)
-            exact = format_values(e.exact, e.decimals + 2)
+        printed, exact = format_entry(e)
         rows.append((str(e.t), e.expr or e.name, e.where, printed, exact, e.verdict))
     source = f" ({ex.source})" if ex.source else ""
     return Section("Worked example", (

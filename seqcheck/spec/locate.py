@@ -15,9 +15,16 @@ from __future__ import annotations
 import re
 import sys
 import tomllib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
 
-__all__ = ["Pos", "TomlIndex", "read_toml", "toml_error_position"]
+from ..errors import Diagnostic, SpecError
+from .suggest import did_you_mean
+
+__all__ = ["Pos", "TomlIndex", "TomlReader", "check_keys", "load_named_spec", "read_toml",
+           "toml_error_position", "unquoted"]
 
 _BARE = r"[A-Za-z0-9_\-]+"
 _KEY = rf"(?:{_BARE}|\"[^\"]*\"|'[^']*')"
@@ -27,6 +34,7 @@ _HEADER_TABLE = re.compile(rf"^\s*\[\s*({_DOTTED})\s*\]")
 _KEYLINE = re.compile(rf"^(\s*)({_DOTTED})\s*=\s*")
 _INLINE_KEY = re.compile(rf"({_BARE})\s*=\s*")
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
+_Loaded = TypeVar("_Loaded")
 
 
 @dataclass(frozen=True)
@@ -242,18 +250,113 @@ class TomlIndex:
 
     @staticmethod
     def _bracket_delta(text: str) -> int:
-        delta = 0
-        quote = ""
-        for ch in text:
-            if quote:
-                if ch == quote:
-                    quote = ""
-            elif ch in "\"'":
-                quote = ch
-            elif ch == "#":
-                break
-            elif ch == "[":
-                delta += 1
-            elif ch == "]":
-                delta -= 1
-        return delta
+        return sum({"[": 1, "]": -1}.get(ch, 0) for _, ch in unquoted(text))
+
+
+def unquoted(line: str) -> Iterator[tuple[int, str]]:
+    """The characters of one line of TOML outside quoted strings, up to a comment.
+
+    Yields ``(offset, character)``; the quotes themselves are not yielded, and a ``#``
+    outside quotes is yielded last: the comment it starts is not.
+
+    >>> # the '#' and '[' inside the string are text, the last '#' starts a comment
+    >>> "".join(ch for _, ch in unquoted('x = ["a#[", 1]  # note'))
+    'x = [, 1]  #'
+    """
+    quote = ""
+    for k, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        else:
+            yield k, ch
+            if ch == "#":
+                return
+
+
+class TomlReader:
+    """The located diagnostics of one data file, collected to be raised together.
+
+    The base of the mapping and worked-example readers, which add ``error(path, kind,
+    message, *, at_value, symbol, hint)``: how they place and underline a key or a value.
+
+    Arguments:
+        text: the TOML source.
+        file: its name, for the diagnostics and as the base of relative paths in it.
+    """
+
+    def __init__(self, text: str, file: str):
+        self.file = file
+        self.index = TomlIndex(text)
+        self.items: list[Diagnostic] = []
+
+    def unknown_key(self, path: tuple, allowed: dict, where: str = "") -> None:
+        """An unknown key at ``path``: the closest allowed one, and all of them.
+
+        ``where`` is said after the key ("in [[printed]] entry 2"), or nothing.
+        """
+        key = str(path[-1])
+        close = did_you_mean(key, allowed)
+        self.error(path, "unknown-key", f"unknown key '{key}'" + (f" {where}" if where else ""),
+                   symbol=key, hint=(f"did you mean '{close}'? " if close else "")
+                   + "allowed keys: " + ", ".join(allowed))
+
+
+def check_keys(reader: TomlReader, data: dict, allowed: dict[str, str],
+               required: tuple[str, ...], noun: str, where: str = "") -> None:
+    """Every top-level key of a data file known, and every required one there.
+
+    Arguments:
+        reader: the file's reader; the problems go to it.
+        data: the parsed TOML.
+        allowed: ``{key: what it holds}``, for the hints.
+        required: the keys the file must have.
+        noun: what the file is, for the message ("the mapping has no 'spec'").
+        where: said after an unknown key ("at the top level"), or nothing.
+    """
+    for key in data:
+        if key not in allowed:
+            reader.unknown_key((key,), allowed, where)
+    for key in required:
+        if key not in data:
+            reader.error((), "missing-key", f"the {noun} has no '{key}'",
+                         hint=f"add  {key} = ...  ({allowed[key]})")
+
+
+def load_named_spec(reader: TomlReader, name: object,
+                    load: Callable[[Path], _Loaded]) -> _Loaded | None:
+    """The spec a data file's ``spec = ...`` names, loaded; None where it names none.
+
+    Worked-example and mapping files name the spec they follow by a bundled name or a
+    ``.toml`` path relative to the file (:func:`seqcheck.catalogue.referenced_spec`). A
+    value that is not a string, or that names no spec, is recorded on ``reader`` as a
+    located error at the value of ``spec``. (It was ``_resolve_spec`` in both
+    ``adapters/mapping/file.py`` and ``checks/example_file.py``.)
+
+    Arguments:
+        reader: the file's :class:`TomlReader`; the problems go to its ``error``.
+        name: the value of ``spec`` as read.
+        load: reads the spec at a path (``load_spec``, or a cache of it).
+    Returns:
+        What ``load`` returns, or None when a problem was recorded.
+    Raises:
+        SpecError: the named spec exists but is itself invalid (from ``load``).
+    """
+    # imported here: seqcheck.catalogue imports the spec package, which imports this module
+    from ..catalogue import referenced_spec
+
+    if not isinstance(name, str):
+        reader.error(("spec",), "type-error", "'spec' must be a spec name or a path",
+                     at_value=True, hint='spec = "lstm"')
+        return None
+    try:
+        path = referenced_spec(name, reader.file)
+    except SpecError as e:
+        if e.first.kind != "unknown-spec":
+            raise
+        reader.error(("spec",), "unknown-spec", e.first.message, at_value=True, symbol=name,
+                     hint=e.first.hint)
+        return None
+    return load(path)

@@ -25,19 +25,16 @@ the mapping file.
 Index expressions are parsed with :mod:`ast` against a whitelist and never evaluated:
 integer literals and the spec's dims combined with ``+``, ``-`` and ``*``.
 torch is imported only inside functions.
+
+The modules, in the order a file is read and a module is held to it: ``model.py`` (the
+immutable values), ``reader.py`` (located diagnostics), ``slices.py`` (the index grammar),
+``validate.py`` (each key against the spec), ``file.py`` (the loader); ``plan.py`` (the
+slices resolved on a built module), ``sizes.py`` (an instance's sizes), ``calls.py``
+(calling the module) and ``target.py`` (:class:`MappingTarget`).
 """
 
-from .file import (
-           Fixed,
-           Index,
-           Mapping,
-           MappingError,
-           Slice,
-           Where,
-           load_mapping,
-           loads_mapping,
-           probe_sizes,
-)
+from .file import load_mapping, loads_mapping
+from .model import Fixed, Index, Mapping, MappingError, Slice, Where, probe_sizes
 from .target import MappingTarget
 
 __all__ = ["Fixed", "Index", "Mapping", "MappingError", "MappingTarget", "Slice", "Where",
