@@ -192,10 +192,8 @@ class EntryResult:
     note: str = ""
     line: int = 0
 
-    @property
-    def printed_class(self) -> int | None:
-        """For ``reduce = "argmax"``: the printed class index; else None."""
-        return printed_class(self.printed, self.reduce)
+    printed_class = property(lambda self: printed_class(self.printed, self.reduce),
+                             doc='For ``reduce = "argmax"``: the printed class index; else None.')
 
     def describe(self) -> str:
         """One line: what was printed, the exact value, the difference and the tolerance.

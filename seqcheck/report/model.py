@@ -90,12 +90,9 @@ class Math:
 
 @dataclass(frozen=True)
 class Paragraph:
-    """Running text: a tuple of ``str`` and inline :class:`Math` parts.
-
-    Arguments:
-        parts: the pieces, in order.
-        role: an identifier a renderer may attach (an HTML ``id``), e.g. ``"parameter-count"``.
-    """
+    """Running text: ``parts``, a tuple of ``str`` and inline :class:`Math` pieces in
+    order; ``role`` is an identifier a renderer may attach (an HTML ``id``), e.g.
+    ``"parameter-count"``."""
 
     parts: tuple
     role: str = ""
@@ -160,22 +157,19 @@ class Code:
     language: str = ""
 
 
-Block = Paragraph | Math | Table | Figure | Code
-
-
 @dataclass(frozen=True)
 class Section:
-    """A titled list of blocks.
-
-    Arguments:
-        title: the heading.
-        blocks: paragraphs, display math, tables, figures, code, in order.
-        role: an identifier a renderer may attach (HTML ``id``).
-    """
+    """A titled list of blocks: paragraphs, display math, tables, figures and code, in
+    order, under the heading ``title``; ``role`` is an identifier a renderer may attach
+    (an HTML ``id``)."""
 
     title: str
     blocks: tuple
     role: str = ""
+
+
+#: What a section holds.
+Block = Paragraph | Math | Table | Figure | Code
 
 
 @dataclass(frozen=True)

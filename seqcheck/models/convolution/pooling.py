@@ -126,13 +126,10 @@ def average_pooling(x, size, stride=None, *, weights=None):
     pixel": ``weights`` (kh, kw) gives any such weighting, normalised to sum to 1.
 
     Arguments:
-        x, size, stride: as :func:`max_pooling`.
+        x, size, stride: as :func:`max_pooling`, and so is the shape returned.
         weights: non-negative (kh, kw) window weights; default uniform.
 
-    Returns:
-        (..., (H − kh) // sh + 1, (W − kw) // sw + 1).
-
-    >>> # 2x2 windows of a 2x4 array
+    >>> # the 2x2 windows of a 2x4 array: their means
     >>> average_pooling(np.array([[1.0, 5.0, 2.0, 0.0], [3.0, 3.0, 7.0, 7.0]]), 2).tolist()
     [[3.0, 4.0]]
     """
