@@ -6,7 +6,7 @@ source, against naive SymPy: the LSTM's scalar equations at H = D = 2 unrolled T
 (:func:`naive_sympy_gradients`). Our derivation is per step: ``derive(spec)`` never sees
 T, so the rows at T = 10, 100, 1000 time the same work and their ratio stays flat, while
 the naive baseline grows steeply with T (it runs in a child process under a time
-limit). Formerly section 1 of ``seqcheck/bench.py``.
+limit).
 """
 
 from __future__ import annotations

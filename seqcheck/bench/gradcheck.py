@@ -2,8 +2,7 @@
 
 seqcheck verify's :class:`~seqcheck.checks.verify.Checker` on one torch.nn.LSTMCell case
 (outputs, states and every gradient) against ``torch.autograd.gradcheck`` of the same
-gradients on the same case, in fast and slow mode. Formerly the ``_bench_verify``
-function of ``seqcheck/bench.py``.
+gradients on the same case, in fast and slow mode.
 """
 
 from __future__ import annotations

@@ -2,8 +2,7 @@
 
 Compiled NumPy forward + backward of the ``lstm`` spec at a long T against a short T:
 time and peak traced memory should both grow linearly (ratio ≈ T ratio), and the
-per-step generated loops never hit a recursion limit. Formerly section 3 of
-``seqcheck/bench.py``.
+per-step generated loops never hit a recursion limit.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The compiled spec, forward + derived backward, in NumPy and in torch, against
 ``torch.nn.LSTM`` forward + autograd backward, in float64 and float32, on the same
 weights, inputs and seed; both sides' gradients are compared once, so that a row times
-the same computation on both sides. Formerly section 2 of ``seqcheck/bench.py``.
+the same computation on both sides.
 """
 
 from __future__ import annotations

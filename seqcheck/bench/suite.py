@@ -3,8 +3,7 @@
 The default sizes of each benchmark live here (:data:`SIZES`, :data:`QUICK_SIZES`, ...);
 :func:`run` pins the thread counts (:class:`~seqcheck.bench.timing.Threads`) and calls
 benchmarks 1 to 4 in turn (:mod:`.derivation`, :mod:`.lstm`, :mod:`.linear`,
-:mod:`.gradcheck`). Formerly the constants and the "front" section of
-``seqcheck/bench.py``.
+:mod:`.gradcheck`).
 """
 
 from __future__ import annotations

@@ -3,8 +3,7 @@
 Every row is ``{"name", "seconds", "baseline", "baseline_seconds", "ratio", "threads",
 "params", "note"}`` with ``ratio == seconds / baseline_seconds`` (:func:`row`); the rows
 are what ``seqcheck bench --json`` prints, and :func:`format_table` what it prints
-without ``--json``. Formerly the row helper and the table at the end of
-``seqcheck/bench.py``.
+without ``--json``.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 median of each of several functions over rounds that run all of them in a rotating
 order, after a warm-up, so that drifts of the machine fall on candidate and baseline
 alike. :class:`Threads` pins torch's and NumPy's OpenBLAS thread counts for a run and
-restores both. Formerly the "timing helpers" section of ``seqcheck/bench.py``.
+restores both.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Exit codes: 0 success (a check passed), 1 a check found a problem (e.g. a worked
 example has wrong numbers), 2 usage error or invalid input (spec, example file).
 Errors print without a traceback; ``--debug`` shows it. Every command that
-reports has ``--json``. (Was ``build_parser`` and ``main`` in ``seqcheck/cli.py``.)
+reports has ``--json``.
 
 A command is a module with ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``
 (the exit code); :data:`COMMANDS` names them, in the order of ``seqcheck --help``.

@@ -1,5 +1,5 @@
 """``seqcheck bench``: speed, as ratios against baselines run in the same process
-(:mod:`seqcheck.bench`); progress on stderr. (Was ``cmd_bench`` in ``seqcheck/cli.py``.)
+(:mod:`seqcheck.bench`); progress on stderr.
 """
 
 from __future__ import annotations

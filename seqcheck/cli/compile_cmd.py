@@ -1,6 +1,5 @@
 """``seqcheck compile``: the generated forward and backward module, runnable without
-seqcheck (:mod:`seqcheck.backends.standalone`). (Was ``cmd_compile`` in
-``seqcheck/cli.py``.)
+seqcheck (:mod:`seqcheck.backends.standalone`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``seqcheck conformance``: the engine matrix, every unit and attribute variant against
 the equations each engine documents (:mod:`seqcheck.checks.conformance`); each row's
-verdict on stderr as it comes. (Was ``cmd_conformance`` in ``seqcheck/cli.py``.)
+verdict on stderr as it comes.
 """
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
 """``seqcheck dynamics``: vanishing and exploding gradients, ‖∂s_T/∂s_(T-k)‖₂ against the
 lag k at chosen spectral radii (:mod:`seqcheck.dynamics.measure`), optionally plotted.
-(Was ``cmd_dynamics`` in ``seqcheck/cli.py``.)
 """
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
 """``seqcheck errata``: what the lectures print wrong, found by running the literal
-transcriptions and the worked examples (:mod:`seqcheck.errata`). (Was ``cmd_errata`` in
-``seqcheck/cli.py``.)
+transcriptions and the worked examples (:mod:`seqcheck.errata`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
 """``seqcheck example``: check a worked example number by number
 (:func:`seqcheck.checks.example.check_example`); exit 1 if any printed value is wrong.
-(Was ``cmd_example`` in ``seqcheck/cli.py``.)
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """``seqcheck graph``: a spec unfolded over time (:mod:`seqcheck.graph`), as DOT on stdout
-or written to a DOT or GraphML file. (Was ``cmd_graph`` in ``seqcheck/cli.py``.)
+or written to a DOT or GraphML file.
 """
 
 from __future__ import annotations

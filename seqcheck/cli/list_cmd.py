@@ -1,6 +1,5 @@
 """``seqcheck list``: the catalogue (specs, and models built on them) or the worked
-examples. (Was ``cmd_list`` in ``seqcheck/cli.py``; the rows are built by
-:mod:`seqcheck.models.listing`.)
+examples. (The rows are built by :mod:`seqcheck.models.listing`.)
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """How the commands print: JSON with one indentation, or a result's own text.
 
 Every command that reports has ``--json``; its JSON is the result's ``as_dict()``,
-printed by :func:`dump_json`. (Was ``_dump`` and the ``--json``/text branch repeated in
-the commands of ``seqcheck/cli.py``.)
+printed by :func:`dump_json`.
 """
 
 from __future__ import annotations

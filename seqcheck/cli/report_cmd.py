@@ -1,6 +1,5 @@
 """``seqcheck report``: a derivation report in HTML (with MathML), Markdown or LaTeX
-(:mod:`seqcheck.report`); exit 1 if a check in it fails. (Was ``cmd_report`` in
-``seqcheck/cli.py``.)
+(:mod:`seqcheck.report`); exit 1 if a check in it fails.
 """
 
 from __future__ import annotations

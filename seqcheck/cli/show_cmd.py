@@ -1,6 +1,5 @@
 """``seqcheck show``: one spec (equations, shapes, parameter count, sources) or one model.
-(Was ``cmd_show`` and ``_show_entry`` in ``seqcheck/cli.py``; the descriptions are
-:mod:`seqcheck.spec.describe` and :mod:`seqcheck.models.describe`.)
+(The descriptions are :mod:`seqcheck.spec.describe` and :mod:`seqcheck.models.describe`.)
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``seqcheck verify``: hold an implementation to a spec on generated cases
 (:func:`seqcheck.checks.verify.verify`); exit 1 with a shrunk counterexample if it
-diverges. (Was ``cmd_verify`` in ``seqcheck/cli.py``.)
+diverges.
 """
 
 from __future__ import annotations

@@ -4,8 +4,7 @@ Every strategy of :mod:`seqcheck.strategies` validates what it is given before i
 anything, so a wrong size, count, scale or bound is a :class:`~seqcheck.errors.ShapeError`
 or :class:`~seqcheck.errors.SeqcheckError` at the call, naming the argument, not a
 Hypothesis error at the first draw. :data:`SCALES` and :data:`UNIT` are the defaults of
-the magnitudes and of a scalar parameter's bounds. Formerly the "argument checks"
-section of ``seqcheck/strategies.py``.
+the magnitudes and of a scalar parameter's bounds.
 """
 
 from __future__ import annotations

@@ -4,7 +4,6 @@ A case is everything one forward/backward comparison needs: a size per dim, the 
 of steps T, the batch size B, parameters, inputs, initial states and projection seeds.
 :func:`cases` composes the size strategies (:mod:`.sizes`) and the value draws
 (:mod:`.values`) into one strategy that shrinks to small dims, T = 1 or 2 and B = 2.
-Formerly the "cases" section of ``seqcheck/strategies.py``.
 """
 
 from __future__ import annotations

@@ -4,8 +4,7 @@ Every value of a case comes from these draws, never from a drawn seed fed to a r
 generator, so a failing case shrinks to small magnitudes. Grid values are binary
 fractions of few bits, exact in float32 at the default sizes; with ``distinct`` every
 entry of a group differs from every other (the witness weights and distinct inputs of
-:mod:`seqcheck.strategies`). Formerly the "drawing on the grid" section of
-``seqcheck/strategies.py``.
+:mod:`seqcheck.strategies`).
 """
 
 from __future__ import annotations

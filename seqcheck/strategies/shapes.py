@@ -4,8 +4,7 @@
 included) at given sizes, for the parameters, the sequence and static inputs, the states
 read at another step and the output variables; :class:`CaseShapes` adds the time and
 batch axes of a case. The value strategies draw arrays of exactly these shapes, and
-``verify --replay`` checks a saved case against them. Formerly the "shapes" section of
-``seqcheck/strategies.py``.
+``verify --replay`` checks a saved case against them.
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 :func:`dim_sizes` usually gives the dims distinct sizes (H != D), so that a transposed
 weight fails; :func:`steps` and :func:`batch_sizes` shrink to T = 1 or 2 and B = 2.
-Formerly the "sizes" section of ``seqcheck/strategies.py``.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Each public function checks its arguments and returns a Hypothesis strategy; the
 can call them directly inside one composite. Two choices aim at bugs that pass ordinary
 tests: witness weights (every parameter entry distinct, so a permutation of gate blocks
 changes what an implementation computes with) and distinct inputs (so batch rows and
-time steps differ). Formerly the "values" section of ``seqcheck/strategies.py``.
+time steps differ).
 """
 
 from __future__ import annotations

@@ -1,12 +1,11 @@
 """The generated ``backward``: BPTT as the derivation writes it, the sweeps reversed.
 
-Before the split of ``codegen.py`` into this package, this stood in it beside the
-forward generator. ``backward(params, inputs, initial, values, seeds, _T, _B, _dims,
-_xp)`` runs the sweeps in reverse order, each step's variables in reverse order; each
-variable's adjoint is the sum of its seed ∂ℓ/∂v_t, its same-step contributions and its
-contributions from other steps (``gacc_v``), as :mod:`seqcheck.derive.adjoint` derives
-them. Parameter gradients are summed over steps and batch. It returns ``{"params": ...,
-"inputs": ..., "initial": ...}``.
+``backward(params, inputs, initial, values, seeds, _T, _B, _dims, _xp)`` runs the sweeps
+in reverse order, each step's variables in reverse order; each variable's adjoint is the
+sum of its seed ∂ℓ/∂v_t, its same-step contributions and its contributions from other
+steps (``gacc_v``), as :mod:`seqcheck.derive.adjoint` derives them. Parameter gradients
+are summed over steps and batch. It returns
+``{"params": ..., "inputs": ..., "initial": ...}``.
 """
 
 from __future__ import annotations

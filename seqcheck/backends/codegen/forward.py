@@ -1,12 +1,11 @@
 """The generated ``forward``: the spec's sweeps in schedule order, one loop per recurrence.
 
-Before the split of ``codegen.py`` into this package, this stood in it beside the
-backward generator. ``forward(params, inputs, initial, _T, _B, _dims, _xp)`` evaluates
-the sweeps of the spec (:mod:`seqcheck.spec.schedule`) and returns every variable stacked
-over time, ``(T, B, ...)``. A sweep on no recurrence is evaluated for every step at once;
-in a recurrent sweep the parts that read only inputs and parameters are hoisted out of
-the loop (:func:`hoist`). Per-step values are kept in Python lists, which torch autograd
-can follow (no in-place writes).
+``forward(params, inputs, initial, _T, _B, _dims, _xp)`` evaluates the sweeps of the
+spec (:mod:`seqcheck.spec.schedule`) and returns every variable stacked over time,
+``(T, B, ...)``. A sweep on no recurrence is evaluated for every step at once; in a
+recurrent sweep the parts that read only inputs and parameters are hoisted out of the
+loop (:func:`hoist`). Per-step values are kept in Python lists, which torch autograd can
+follow (no in-place writes).
 """
 
 from __future__ import annotations

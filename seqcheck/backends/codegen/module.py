@@ -1,7 +1,6 @@
 """Spec (+ Derivation) -> one readable Python module with ``forward`` and ``backward``.
 
-Before the split of ``codegen.py`` into this package, this was its last function. The
-module runs on an array namespace ``_xp`` (NumPy or torch, :mod:`..namespaces`); its
+The module runs on an array namespace ``_xp`` (NumPy or torch, :mod:`..namespaces`); its
 ``forward`` comes from :mod:`.forward`, its ``backward`` (BPTT) from :mod:`.backward`.
 Every identifier the generated code introduces is checked against the spec's names
 first, so that no spec name is shadowed.

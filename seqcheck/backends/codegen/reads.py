@@ -1,11 +1,9 @@
 """The lines both generated passes open with: bindings of parameters, inputs and steps.
 
-Before the split of ``codegen.py`` into this package, these helpers stood beside the
-forward and the backward generator, which both use them. ``w`` is the writer the
-generators pass around, one generated line per call (``lines.append``). A name read at
-another step ``name[t±k]`` is bound to :func:`~seqcheck.backends.printer.ident`'s
-identifier for it; before the first step (after the last, for a backward chain) it
-reads ``name_init``.
+``w`` is the writer the generators pass around, one generated line per call
+(``lines.append``). A name read at another step ``name[t±k]`` is bound to
+:func:`~seqcheck.backends.printer.ident`'s identifier for it; before the first step
+(after the last, for a backward chain) it reads ``name_init``.
 """
 
 from __future__ import annotations

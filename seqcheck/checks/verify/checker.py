@@ -4,8 +4,7 @@
 compiled float64 forward and backward pass, and compares per-step outputs, final states
 and the gradients of a random projection L = Σ_t ⟨P_t, y_t⟩ with respect to inputs,
 initial states and every parameter, returning a
-:class:`~seqcheck.checks.verify.result.CaseCheck`. Formerly the comparison part of
-``seqcheck/checks/verify.py``.
+:class:`~seqcheck.checks.verify.result.CaseCheck`.
 
 Tolerance (documented in docs/conventions.md): a comparison passes when
 |actual − expected| ≤ atol + rtol·|expected| with

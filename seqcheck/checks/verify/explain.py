@@ -4,8 +4,7 @@
 and back, z exchanged with 1 - z, a bias left out, two gates exchanging their parameters
 (a permutation of the stacked gate blocks) -- each as a variant spec built with
 ``extends``, and re-checks the counterexample on it. The first that conforms is the
-explanation. Formerly the "explaining a counterexample" section of
-``seqcheck/checks/verify.py``.
+explanation.
 """
 
 from __future__ import annotations

@@ -3,8 +3,7 @@
 ``verify(..., save=PATH)`` writes the shrunk counterexample with :func:`save_case` to an
 ``.npz`` (every array float64, read back with ``allow_pickle=False``);
 ``verify(..., replay=PATH)`` reads it with :func:`load_case` and :func:`replay_case`
-checks exactly that case again. Formerly the "saving and replaying a counterexample"
-section of ``seqcheck/checks/verify.py``.
+checks exactly that case again.
 """
 
 from __future__ import annotations

@@ -4,8 +4,7 @@
 comparison on one case, :class:`VerifyResult` the answer of a whole search (a
 :class:`~seqcheck.display.Displayable`: ``format_text`` for the CLI, ``as_dict`` for
 ``--json``). They hold values only; the engine that fills them is
-:mod:`seqcheck.checks.verify.checker`. Formerly the first part of
-``seqcheck/checks/verify.py``.
+:mod:`seqcheck.checks.verify.checker`.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ the divergence. With ``replay=PATH`` it checks one saved case instead (:mod:`.re
 
 The target is never altered: a module instance is deep-copied, torch's and NumPy's
 RNG states, torch's default dtype and grad mode are restored, also when the target
-raises. Formerly the top of ``seqcheck/checks/verify.py``.
+raises.
 """
 
 from __future__ import annotations

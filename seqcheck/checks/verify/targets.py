@@ -2,8 +2,7 @@
 
 :func:`resolve_target` imports a ``"module:attr"`` or dotted name (names only, nothing
 evaluated); :func:`make_target` picks the adapter: an ONNX node (``"onnx:LSTM"``), a
-mapping file's module, or a torch.nn module through its layout. Formerly the target
-resolution part of ``seqcheck/checks/verify.py``.
+mapping file's module, or a torch.nn module through its layout.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Argument checks shared by the echo state network's functions (and :mod:`..tasks`).
 
-Before the split of ``esn.py`` into this package, they stood at its end. Each raises a
-:class:`~seqcheck.SeqcheckError` that names the argument, the range it must be in and
-the value it got.
+Each raises a :class:`~seqcheck.SeqcheckError` that names the argument, the range it
+must be in and the value it got.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """The echo state property, checked as contraction: do two runs from different h(0) merge?
 
-Before the split of ``esn.py`` into this package, this stood in its middle. Seed 003:
-the state must come to depend on the input history alone; ρ(W) < 1 is neither necessary
-nor sufficient with tanh units and input, a contracting step is sufficient.
+Seed 003: the state must come to depend on the input history alone; ρ(W) < 1 is neither
+necessary nor sufficient with tanh units and input, a contracting step is sufficient.
 """
 
 from __future__ import annotations

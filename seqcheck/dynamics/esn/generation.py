@@ -1,10 +1,9 @@
 """Seed 003's step 1, 'generate the reservoir': a sparse random W at a chosen spectral radius.
 
-Before the split of ``esn.py`` into this package, this stood at its top. A
-:class:`Reservoir` holds the fixed parameters of the spec ``esn`` (``esn_feedback`` with
-W_fb) and the settings that made them; :func:`reservoir` draws one deterministically
-from a seed ('Reservoir properties': size, sparsity, spectral radius, input scaling,
-leaking rate).
+A :class:`Reservoir` holds the fixed parameters of the spec ``esn`` (``esn_feedback``
+with W_fb) and the settings that made them; :func:`reservoir` draws one
+deterministically from a seed ('Reservoir properties': size, sparsity, spectral radius,
+input scaling, leaking rate).
 """
 
 from __future__ import annotations

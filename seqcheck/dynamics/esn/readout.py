@@ -1,8 +1,8 @@
 """Seed 003's step 3, 'Training readouts': the linear readout by ridge regression.
 
-Before the split of ``esn.py`` into this package, this stood near its end. The readout
-works in the slide's column convention: the design matrix H = [1; h(n); x(n)] has one
-column per sample, ``(1 + N_x + N_u, samples)``, and W_out = Y H^T (H H^T + beta I)^-1.
+The readout works in the slide's column convention: the design matrix
+H = [1; h(n); x(n)] has one column per sample, ``(1 + N_x + N_u, samples)``, and
+W_out = Y H^T (H H^T + beta I)^-1.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Seed 003's steps 2 and 4: run a reservoir through the compiled spec, free or teacher-forced.
 
-Before the split of ``esn.py`` into this package, this stood in its middle. Every run
-goes through the compiled spec (``esn``, ``esn_feedback``, or :func:`teacher_forcing_spec`,
-the variant that feeds the target back), so what is run here is exactly what the spec
-says. Arrays are time-major: inputs ``(T, B, N_u)``, states ``(T, B, N_x)``.
+Every run goes through the compiled spec (``esn``, ``esn_feedback``, or
+:func:`teacher_forcing_spec`, the variant that feeds the target back), so what is run
+here is exactly what the spec says. Arrays are time-major: inputs ``(T, B, N_u)``,
+states ``(T, B, N_x)``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
 """Per-step rates that bound ‖∂s_T/∂s_τ‖₂, and the check that a trajectory keeps to them.
 
-Before the split of ``theory.py`` into this package, these stood in its seed 002 part.
 Seed 002's "≤ η^(t-τ)" ("Another look at the gradients"), made precise by Pascanu et al.
 (2013): :func:`pascanu_rate` and :func:`can_explode` for h_t = f(W h_{t-1} + ...),
 :func:`leaky_rates` for seed 000 eq. (29)'s leaky units; :func:`check_rate` holds the

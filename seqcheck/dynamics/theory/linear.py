@@ -1,10 +1,9 @@
 """Seed 000 eq. (26)-(28): the linear recurrence h_t = Wᵀ h_{t-1}, its eigen-forms, its bounds.
 
-Before the split of ``theory.py`` into this package, these stood at its top. Seed 000
-(after eq. 28) and seed 003 ("Long-term dependencies problem") read the growth of h_t off
-the eigenvalues of W: :func:`eq28_forms` sets eq. (27) beside eq. (28) as printed and as
-corrected, and :func:`linear_norm_bounds` shows the rate is the spectral radius ρ, not
-each λ_i. The tests compare them with ``numpy.linalg``.
+Seed 000 (after eq. 28) and seed 003 ("Long-term dependencies problem") read the growth
+of h_t off the eigenvalues of W: :func:`eq28_forms` sets eq. (27) beside eq. (28) as
+printed and as corrected, and :func:`linear_norm_bounds` shows the rate is the spectral
+radius ρ, not each λ_i. The tests compare them with ``numpy.linalg``.
 """
 
 from __future__ import annotations

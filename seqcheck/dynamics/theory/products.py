@@ -1,6 +1,5 @@
 """Seed 002's recursive product ∂s_t/∂s_τ = J_t J_{t-1} ⋯ J_{τ+1}, three ways.
 
-Before the split of ``theory.py`` into this package, these stood in its seed 002 part.
 :func:`jacobian_product` multiplies the derived state Jacobians
 (:func:`seqcheck.derive.state_jacobians`), :func:`product_norms` takes the norm of every
 product from T back (with :func:`~seqcheck.dynamics.measure.jacobian_products`' log

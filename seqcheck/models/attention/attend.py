@@ -3,8 +3,7 @@
 :func:`attend` is the one forward and backward pass, over checked arrays; the public
 functions check their arguments (:mod:`.inputs`) and call it, one pair (forward, VJP) per
 score: the dot score (eq. 45), the scaled dot score (eq. 46) and the additive score
-(eq. 47). Before the split these were ``_attend``, ``_prepare`` and the "attention and its
-VJPs" section of ``seqcheck/models/attention.py``.
+(eq. 47).
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """The catalogue entries of the attention functions (``seqcheck list`` / ``show``).
 
 One row per entry: its name (also the attribute of :mod:`seqcheck.models.attention` that
-implements it), its title and where in seed 000 it comes from. Before the split this was
-the ``ENTRIES`` table at the end of ``seqcheck/models/attention.py``.
+implements it), its title and where in seed 000 it comes from.
 """
 
 from __future__ import annotations

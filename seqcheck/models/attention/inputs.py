@@ -3,8 +3,7 @@
 Every public attention function runs its arguments through these before computing: one
 common floating type, finite entries, and shapes that fit (q ``(Q,)`` or ``(n, Q)``, K
 ``(m, K)``, V ``(m, v)``, the additive score's parameters, the upstream gradient g). Each
-message names the function called. Before the split these were the private checks at the
-top of ``seqcheck/models/attention.py``.
+message names the function called.
 """
 
 from __future__ import annotations

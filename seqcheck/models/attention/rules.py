@@ -2,9 +2,7 @@
 
 These work on checked arrays (see :mod:`.inputs`) and n queries at once: q2 is ``(n, Q)``,
 K ``(m, K)``, the scores s and their gradient ds ``(n, m)``. The public functions of
-:mod:`.scores` and :mod:`.attend` check their arguments and call these. Before the split
-they were the private ``_dot``, ``_scaled``, ``_additive`` and ``_softmax`` functions of
-``seqcheck/models/attention.py``.
+:mod:`.scores` and :mod:`.attend` check their arguments and call these.
 """
 
 from __future__ import annotations

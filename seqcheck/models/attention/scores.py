@@ -3,8 +3,7 @@
 The dot score (eq. 45), the scaled dot score (eq. 46) and the additive (Bahdanau) score
 (eq. 47) of one query ``(Q,)`` or n queries ``(n, Q)`` against the keys K ``(m, K)``; the
 softmax that turns scores into weights (eq. 44) and its VJP; and :func:`score_variance`,
-the property behind eq. 46's √d. Before the split these were the "scores and weights"
-and "property helpers" sections of ``seqcheck/models/attention.py``.
+the property behind eq. 46's √d.
 """
 
 from __future__ import annotations

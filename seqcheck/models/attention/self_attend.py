@@ -1,8 +1,7 @@
 """Self-attention Y = Attention(X, X, X) (seed 000 eq. 48) and its VJP.
 
 Every input x_i is a query, a key and a value, with any of the three scores of
-:mod:`.attend`; the gradient through X sums the three roles. Before the split this was the
-"self-attention" section of ``seqcheck/models/attention.py``.
+:mod:`.attend`; the gradient through X sums the three roles.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Discrete 1-D convolution and cross-correlation (seed 001 "Convolution Operation").
 
 (x*w)[n] = Σ_m x[m] w[n−m] and c[k] = Σ_m x[k+m] w[m], on vectors indexed from 0 and
-zero outside, in ``numpy.convolve``'s modes. Before the split this was the "1-D" section
-of ``seqcheck/models/convolution.py``.
+zero outside, in ``numpy.convolve``'s modes.
 """
 
 from __future__ import annotations

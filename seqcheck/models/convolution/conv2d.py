@@ -4,8 +4,7 @@ s[i, j] = Σ_{m=−M}^{M} Σ_{n=−N}^{N} x[i−m, j−n] w[m, n] (seed 001 "Con
 and the same sum without the flip, x[i+m, j+n] ("Convolution with no Kernel Flipping"),
 whose printed outer limits −N..M are evaluated by :func:`cross_correlation_2d_as_printed`.
 Both sums run over one plan of the taps (m, n) and the windows of x they read, so the
-forward pass and the VJP read x the same way. Before the split this was the "2-D" section of
-``seqcheck/models/convolution.py``.
+forward pass and the VJP read x the same way.
 """
 
 from __future__ import annotations

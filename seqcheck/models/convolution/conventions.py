@@ -2,8 +2,7 @@
 
 Results keep the floating dtype of the arguments (float32 stays float32; integers give
 float64), modes are checked by name, and a kernel is flipped along every axis to turn a
-cross-correlation into a convolution. Before the split these were the helpers and
-:func:`flip` at the top of ``seqcheck/models/convolution.py``.
+cross-correlation into a convolution.
 """
 
 from __future__ import annotations

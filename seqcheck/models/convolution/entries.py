@@ -1,8 +1,7 @@
 """The catalogue entries of seed 001's convolution and pooling (``seqcheck list`` / ``show``).
 
 One row per entry: its name (also the attribute of :mod:`seqcheck.models.convolution`
-that implements it), its title and the slide of seed 001 it comes from. Before the split
-this was the ``ENTRIES`` table at the end of ``seqcheck/models/convolution.py``.
+that implements it), its title and the slide of seed 001 it comes from.
 """
 
 from __future__ import annotations

@@ -2,8 +2,7 @@
 
 Windows of size (kh, kw) start every (sh, sw) pixels and lie inside x (no padding), as
 ``torch.nn.functional.max_pool2d`` / ``avg_pool2d`` by default; any leading (batch,
-channel) axes are kept. Before the split this was the "pooling" section of
-``seqcheck/models/convolution.py``.
+channel) axes are kept.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """The activations of seed 001's feed-forward models: the sigmoid and the ReLU.
 
-Each with its derivative, as the hidden units' σ of the autoencoders. Before the split
-this was the "activations" section of ``seqcheck/models/feedforward.py``.
+Each with its derivative, as the hidden units' σ of the autoencoders.
 """
 
 from __future__ import annotations

@@ -2,8 +2,7 @@
 
 ½ Σ_ℓ ‖x^(ℓ) − x̂^(ℓ)‖² + λ(‖W1‖_F² + ‖W2‖_F²) with h = σ(W1 x̃ + w01), x̂ = σ(W2 h + w02):
 a sigmoid output layer, the slide's bias names ``w01``, ``w02``, and the corruption x̃ of
-:func:`masking_noise`. Before the split this was the "denoising" section (and
-:func:`frobenius_norm_squared`) of ``seqcheck/models/feedforward.py``.
+:func:`masking_noise`.
 """
 
 from __future__ import annotations

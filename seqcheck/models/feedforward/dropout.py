@@ -1,8 +1,7 @@
 """Dropout of seed 001's "Dropout in CNNs" slide: masks, plain and inverted, and expectations.
 
 The forward pass with its VJP, the exact expectation over masks and a Monte Carlo
-estimate of it. Before the split this was the "dropout" section of
-``seqcheck/models/feedforward.py``.
+estimate of it.
 """
 
 from __future__ import annotations

@@ -2,8 +2,7 @@
 
 One row per entry: its name, its title, where on seed 001's slides it comes from, and
 the attribute of :mod:`seqcheck.models.feedforward` that implements it when that is not
-the name. Before the split this was the ``ENTRIES`` table at the end of
-``seqcheck/models/feedforward.py``.
+the name.
 """
 
 from __future__ import annotations

@@ -2,8 +2,7 @@
 
 The result's dtype is the floating dtype of the arguments (float32 stays float32), and
 float64 for integer input; shapes are checked against the slides' (N, D) data, (K, D)
-W1, (D, K) W2 and their biases; rates lie in [0, 1]. Before the split these were the
-private helpers and the "checks" section of ``seqcheck/models/feedforward.py``.
+W1, (D, K) W2 and their biases; rates lie in [0, 1].
 """
 
 from __future__ import annotations

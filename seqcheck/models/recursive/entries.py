@@ -1,8 +1,6 @@
 """The catalogue entry of the recursive neural network (``seqcheck list`` / ``show``).
 
 The lecture gives no equations, so the sources say where the standard form comes from.
-Before the split this was the ``ENTRIES`` table at the end of
-``seqcheck/models/recursive.py``.
 """
 
 from __future__ import annotations

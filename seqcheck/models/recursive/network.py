@@ -5,8 +5,7 @@
     root r:                        o   = V h_r + c
 
 batched over B examples that share the tree: ``x`` is ``(N, B, D)``, the states
-``(2N - 1, B, H)`` in the tree's post-order, ``o`` ``(B, C)``. Before the split this was
-the "network" section of ``seqcheck/models/recursive.py``.
+``(2N - 1, B, H)`` in the tree's post-order, ``o`` ``(B, C)``.
 """
 
 from __future__ import annotations

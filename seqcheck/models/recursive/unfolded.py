@@ -3,8 +3,6 @@
 "To process a sequence of length N, an RNN has a length of N but a recursive neural
 network reduces it to O(log N)" (seed 001, "Recursive Neural Networks II"): true of a
 balanced tree, whose depth is ⌈log2 N⌉, and not of the chain, an RNN's, of depth N − 1.
-Before the split this was the "unfolded graph and the O(log N) claim" section of
-``seqcheck/models/recursive.py``.
 """
 
 from __future__ import annotations
