@@ -8,18 +8,26 @@ linear_before_reset = 1) or before it (Cho et al. 2014, ONNX's default), and whi
 z and 1 - z weights the old state. Each candidate is checked with :func:`verify` on
 outputs and states. The result lists the candidates that conform, or the nearest one
 and how many tolerances it misses by.
+
+A target with a mapping file (a textbook cell, a fused one) is searched the same way
+over its mapping: each candidate reads the slices the file assigns to one gate as
+another gate's (:func:`gate_letters`, :func:`relabel_gates`), so the answer says which
+gate each mapped block really holds.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 
 from ..errors import SeqcheckError
 from ..spec import Spec, variant
 from .verify import resolve_target, verify
 
-__all__ = ["Candidate", "Identification", "identify", "VARIANTS"]
+__all__ = ["Candidate", "Identification", "identify", "gate_letters", "relabel_gates",
+           "VARIANTS"]
 
 #: Named gate orders, by family spec, as the blocks of torch's stacked tensors.
 GATE_NAMES = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n"), "rnn_torch": ("h",)}
@@ -44,17 +52,27 @@ VARIANTS = {
 
 @dataclass(frozen=True)
 class Candidate:
-    """One spec variant with one gate order, and how it fared."""
+    """One spec variant with one gate order, and how it fared.
+
+    ``order``: for a torch layout, the gates of its stacked blocks, top to bottom; for a
+    mapping, the gates its blocks hold, in the order ``stated`` (its gates as the file
+    names them).
+    """
 
     spec: str
     variant: str
     order: tuple[str, ...]
     ok: bool
     ratio: float
+    stated: tuple[str, ...] = ()
 
     def describe(self) -> str:
         known = KNOWN_ORDERS.get(self.order)
         order = f"gate order ({', '.join(self.order)})" + (f", {known}" if known else "")
+        if self.stated:
+            order = ("the mapping as written" if self.order == self.stated else
+                     f"the blocks mapped as ({', '.join(self.stated)}) hold "
+                     f"({', '.join(self.order)})")
         how = "conforms" if self.ok else f"misses by {self.ratio:.3g} tolerances"
         return f"spec '{self.spec}', {self.variant}, {order}: {how}"
 
@@ -83,18 +101,83 @@ class Identification:
     def as_dict(self) -> dict:
         return {"target": self.target, "ok": bool(self.matches),
                 "candidates": [{"spec": c.spec, "variant": c.variant, "order": list(c.order),
-                                "ok": c.ok, "ratio": c.ratio} for c in self.candidates]}
+                                "ok": c.ok, "ratio": c.ratio,
+                                **({"stated": list(c.stated)} if c.stated else {})}
+                               for c in self.candidates]}
 
 
 def _variant_spec(base: Spec, overrides: dict) -> Spec:
     return variant(base, equations=overrides) if overrides else base
 
 
-def identify(target, *, max_examples: int = 10, seed: int = 0, dtype=None) -> Identification:
+def gate_letters(spec: Spec) -> tuple[str, ...]:
+    """The gates of ``spec``: the last letters of its largest family of parameters that
+    differ in the last letter only (``W_ii``, ``W_if``, ...), in declaration order; () for
+    a spec with one block.
+
+    >>> from seqcheck import load_spec
+    >>> [gate_letters(load_spec(name)) for name in ("lstm", "gru", "elman")]
+    [('i', 'f', 'c', 'o'), ('r', 'z', 'n'), ()]
+    """
+    families = defaultdict(list)
+    for name in spec.params:
+        if len(name) > 1 and name[-1].isalpha():
+            families[name[:-1]].append(name[-1])
+    counts = Counter(tuple(v) for v in families.values() if len(v) > 1)
+    if not counts:
+        return ()
+    return max(counts, key=lambda letters: (counts[letters], len(letters)))
+
+
+def relabel_gates(spec: Spec, params, holds: dict[str, str]) -> dict:
+    """``params`` (``{spec parameter: value}``) with each gate parameter's value moved to
+    the gate it ``holds`` (``{stated gate: gate held}``): ``W_if``'s value becomes
+    ``W_io``'s if the slices stated as f hold o.
+
+    >>> from seqcheck import load_spec
+    >>> relabel_gates(load_spec("gru"), {"W_ir": 1, "W_iz": 2, "W_in": 3},
+    ...               {"r": "z", "z": "r", "n": "n"})
+    {'W_iz': 1, 'W_ir': 2, 'W_in': 3}
+    """
+    letters = set(gate_letters(spec))
+    gated = {stem for stem in {n[:-1] for n in spec.params}
+             if {f"{stem}{g}" for g in letters} <= set(spec.params)}
+    return {(name[:-1] + holds[name[-1]] if name[:-1] in gated and name[-1] in letters
+             else name): value for name, value in params.items()}
+
+
+def _identify_mapped(obj, mapping, name, *, max_examples, seed, dtype) -> Identification:
+    from ..adapters.mapping import Mapping, load_mapping
+
+    mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
+    base = mapping.spec
+    stated = gate_letters(base) or ("h",)
+    results = []
+    for described, overrides in VARIANTS.get(base.name) or (("the spec as written", {}),):
+        spec = _variant_spec(base, overrides)
+        for held in itertools.permutations(stated):
+            holds = dict(zip(stated, held))
+            moved = replace(mapping, spec=spec, params=MappingProxyType(
+                relabel_gates(base, mapping.params, holds)))
+            try:
+                r = verify(obj, spec=spec, mapping=moved, dtype=dtype, max_examples=max_examples,
+                           seed=seed, gradients=False, shrink=False, explain=False)
+            except SeqcheckError:
+                continue
+            ratio = 0.0 if r.ok else r.check.ratio
+            results.append(Candidate(base.name, described, held, r.ok, ratio, stated))
+    results.sort(key=lambda c: (not c.ok, c.ratio, c.order != c.stated))
+    return Identification(name, tuple(results))
+
+
+def identify(target, *, mapping=None, max_examples: int = 10, seed: int = 0,
+             dtype=None) -> Identification:
     """Find which spec variant and gate order ``target`` follows.
 
     Arguments:
         target: as for :func:`~seqcheck.checks.verify.verify`.
+        mapping: a mapping file (path or loaded) for a target without torch's layout;
+            the candidates are then the gates its mapped blocks may hold.
         max_examples: cases per candidate; seed: reproducible.
     Returns:
         An :class:`Identification`, conforming candidates first, then by distance.
@@ -107,6 +190,10 @@ def identify(target, *, max_examples: int = 10, seed: int = 0, dtype=None) -> Id
     from ..adapters.torch_nn import layout_for
 
     obj = resolve_target(target)
+    name = target if isinstance(target, str) else getattr(obj, "__qualname__", type(obj).__name__)
+    if mapping is not None:
+        return _identify_mapped(obj, mapping, str(name), max_examples=max_examples, seed=seed,
+                                dtype=dtype)
     base_layout = layout_for(obj)
     family = base_layout.family
     # a configured module (layers, directions, bias=False, relu, proj_size) follows its
@@ -129,5 +216,4 @@ def identify(target, *, max_examples: int = 10, seed: int = 0, dtype=None) -> Id
             ratio = 0.0 if r.ok else r.check.ratio
             results.append(Candidate(base.name, described, order, r.ok, ratio))
     results.sort(key=lambda c: (not c.ok, c.ratio))
-    name = target if isinstance(target, str) else getattr(obj, "__qualname__", type(obj).__name__)
     return Identification(str(name), tuple(results))

@@ -16,6 +16,9 @@ HELP = ("which spec variant and gate order does a target follow? (gate orders, G
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", help="a torch.nn class or factory, as for verify")
+    parser.add_argument("--mapping", metavar="FILE",
+                        help="a mapping file for a module without torch's layout: which gate "
+                             "does each mapped block hold?")
     add_search_options(parser, 10, "cases per candidate", "seed of the search")
     add_json_flag(parser)
 
@@ -23,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..checks.identify import identify
 
-    result = identify(args.target, max_examples=args.max_examples, seed=args.seed)
+    result = identify(args.target, mapping=args.mapping, max_examples=args.max_examples,
+                      seed=args.seed)
     print_result(result, args.json)
     return 0 if result.matches else 1
