@@ -189,3 +189,58 @@ def test_a_target_that_is_not_deterministic_is_reported_not_raised():
                                   "run and conformed when run again on the same arrays")
     assert result.check is not None and not result.check.ok
     assert "does not conform" in result.format_text()
+
+
+# -- TorchScript: scripted and traced modules are held to the spec like any module -----------
+class ScriptableGRUCell(torch.nn.Module):
+    """torch's GRU cell equations with torch's names; ``cut`` detaches the recurrent state,
+    which leaves every output as it was and only the gradients wrong."""
+
+    def __init__(self, input_size: int, hidden_size: int, cut: bool = False):
+        super().__init__()
+        H = hidden_size
+        self.cut = cut
+        self.weight_ih = torch.nn.Parameter(torch.randn(3 * H, input_size))
+        self.weight_hh = torch.nn.Parameter(torch.randn(3 * H, H))
+        self.bias_ih = torch.nn.Parameter(torch.randn(3 * H))
+        self.bias_hh = torch.nn.Parameter(torch.randn(3 * H))
+
+    def forward(self, x, h):
+        if self.cut:
+            h = h.detach()
+        xr, xz, xn = (x @ self.weight_ih.T + self.bias_ih).chunk(3, dim=-1)
+        hr, hz, hn = (h @ self.weight_hh.T + self.bias_hh).chunk(3, dim=-1)
+        r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+        n = torch.tanh(xn + r * hn)
+        return (1 - z) * n + z * h
+
+
+def _compiled(how: str, module, D=3, H=4):
+    """``module`` after torch.jit.script or trace (which torch now marks deprecated)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        if how == "script":
+            return torch.jit.script(module)
+        return torch.jit.trace(module, (torch.randn(2, D), torch.randn(2, H)))
+
+
+@pytest.mark.parametrize("how", ["script", "trace"])
+def test_torchscript_modules_conform_with_gradients_and_stay_untouched(how):
+    for module in (torch.nn.GRUCell(3, 4), ScriptableGRUCell(3, 4)):
+        compiled = _compiled(how, module)
+        before = {n: p.detach().clone() for n, p in compiled.named_parameters()}
+        result = verify(compiled, max_examples=8)
+        assert result.ok and result.gradients, result.format_text()
+        for n, p in compiled.named_parameters():
+            assert torch.equal(p, before[n]) and p.grad is None
+
+
+@pytest.mark.parametrize("how", ["script", "trace"])
+def test_a_torchscript_cell_with_a_cut_recurrence_is_found_by_its_gradients(how):
+    compiled = _compiled(how, ScriptableGRUCell(3, 4, cut=True))
+    assert verify(compiled, max_examples=8, gradients=False).ok  # its outputs are right
+    result = verify(compiled, max_examples=8)
+    assert not result.ok
+    assert {d.what.split()[0] for d in result.check.divergences} == {"gradient"}

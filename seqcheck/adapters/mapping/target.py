@@ -3,8 +3,7 @@
 The target builds (or copies) the module, resolves the mapping on it (``plan.py``; an
 instance's sizes from ``sizes.py``), and runs a case: the spec's parameters written
 through the mapping's slices, the module called as the mapping says (``calls.py``), and
-the gradients read back through the same slices. Before ``plan.py``, ``sizes.py`` and
-``calls.py`` were split off, this module held all of that.
+the gradients read back through the same slices.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ import numpy as np
 from ...errors import SeqcheckError
 from ...spec import Spec
 from ..base import Observed, Target, projection_loss
+from ..torch_nn.modules import copy_module, torch_dtype
 from .calls import run_cell, run_sequence
 from .file import load_mapping
 from .model import Mapping, probe_sizes
@@ -111,7 +111,7 @@ class MappingTarget(Target):
                 f"the case's parameters ({', '.join(sorted(case.params))}) are not the ones "
                 f"mapping {m.file} maps ({', '.join(sorted(m.params))}): verify {self.name} "
                 f"against spec '{m.spec.name}'")
-        tdtype = _torch_dtype(dtype)
+        tdtype = torch_dtype(dtype)
         sizes = dict(case.sizes)
         module = self.module(sizes, dtype)
         plan = self._plan(module, sizes)
@@ -159,17 +159,15 @@ class MappingTarget(Target):
         Returns:
             A deep copy of the instance, or the class built at ``sizes`` (cached).
         """
-        import copy
-
         if self.instance:
             self._check_instance_sizes(sizes)
-            m = copy.deepcopy(self.target).to(_torch_dtype(dtype))
+            m = copy_module(self.target).to(torch_dtype(dtype))
             for p in m.parameters():
                 p.requires_grad_(True)
             return m
         key = (tuple(sizes[d] for d in self.mapping.build), dtype)
         if key not in self._modules:
-            self._modules[key] = self._build(key[0]).to(_torch_dtype(dtype))
+            self._modules[key] = self._build(key[0]).to(torch_dtype(dtype))
         return self._modules[key]
 
     def _build(self, args: tuple[int, ...]):
@@ -238,14 +236,6 @@ def _grad(leaf) -> np.ndarray:
     if leaf.grad is None:
         return np.zeros(tuple(leaf.shape))
     return leaf.grad.double().numpy()
-
-
-def _torch_dtype(dtype):
-    import torch
-
-    if isinstance(dtype, torch.dtype):
-        return dtype
-    return torch.from_numpy(np.zeros(0, dtype=np.dtype(dtype))).dtype
 
 
 def _name(factory: Callable) -> str:

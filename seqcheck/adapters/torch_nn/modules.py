@@ -1,7 +1,6 @@
 """torch modules as layouts meet them: built without touching the RNG, named, typed, checked.
 
-Before this module these helpers stood at the end of :mod:`.layouts`. torch is imported
-inside each function, never at import time.
+torch is imported inside each function, never at import time.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ import numpy as np
 
 from ...errors import SeqcheckError
 
-__all__ = ["build_module", "expect_shape", "factory_name", "torch_dtype"]
+__all__ = ["build_module", "copy_module", "expect_shape", "factory_name", "torch_dtype"]
 
 
 def expect_shape(tensor, shape: tuple, what: str) -> None:
@@ -55,3 +54,35 @@ def build_module(factory, input_size: int, hidden_size: int, **kwargs):
         raise SeqcheckError(f"{factory_name(factory)}({call}) returned {type(module).__name__}, "
                             "not a torch.nn.Module")
     return module
+
+
+def copy_module(module):
+    """A copy of ``module`` that shares nothing with it, every parameter a leaf.
+
+    A TorchScript module (``torch.jit.script`` or ``trace``) is copied by saving and
+    loading it: ``copy.deepcopy`` of one returns parameters that are not leaves of the
+    autograd graph, so their gradients are never filled in.
+
+    >>> import torch, warnings
+    >>> with warnings.catch_warnings():  # torch marks TorchScript deprecated
+    ...     warnings.simplefilter("ignore", DeprecationWarning)
+    ...     scripted = torch.jit.script(torch.nn.GRUCell(3, 2))
+    >>> twin = copy_module(scripted)
+    >>> twin.weight_ih.is_leaf, twin.weight_ih is scripted.weight_ih
+    (True, False)
+    """
+    import copy
+    import io
+    import warnings
+
+    import torch
+
+    if isinstance(module, torch.jit.ScriptModule):
+        with warnings.catch_warnings():  # torch's deprecation of the API, not the user's
+            warnings.filterwarnings("ignore", r"`torch\.jit\.(save|load)` is deprecated",
+                                    DeprecationWarning)
+            buffer = io.BytesIO()
+            torch.jit.save(module, buffer)
+            buffer.seek(0)
+            return torch.jit.load(buffer)
+    return copy.deepcopy(module)

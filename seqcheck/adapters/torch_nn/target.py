@@ -7,7 +7,7 @@ import numpy as np
 from ...errors import SeqcheckError
 from ..base import Observed, Target, projection_loss
 from .layouts import Layout
-from .modules import factory_name, torch_dtype
+from .modules import copy_module, factory_name, torch_dtype
 from .recognise import PROBE, layout_for
 from .structure import check_attributes, read_structure
 
@@ -79,11 +79,9 @@ class TorchTarget(Target):
 
     def module(self, sizes, dtype: str):
         """The module a case runs on: seqcheck's own, every parameter taking gradients."""
-        import copy
-
         tdtype = torch_dtype(dtype)
         if self.instance:
-            m = copy.deepcopy(self.target).to(device=self.device, dtype=tdtype)
+            m = copy_module(self.target).to(device=self.device, dtype=tdtype)
             for p in m.parameters():
                 p.requires_grad_(True)
             return m
