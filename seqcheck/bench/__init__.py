@@ -26,9 +26,8 @@ over ``repeats``, after a warm-up, with candidate and baseline alternated; torch
 NumPy's OpenBLAS both run with ``threads`` threads (1 by default), restored afterwards.
 Nothing here asserts a speed: tests check the structure only.
 
-The package was the module ``seqcheck/bench.py``: :mod:`.timing` (the harness),
-:mod:`.table` (rows and their table), one module per benchmark, and :mod:`.suite`
-(:func:`run` and the default sizes).
+The package: :mod:`.timing` (the harness), :mod:`.table` (rows and their table), one
+module per benchmark, and :mod:`.suite` (:func:`run` and the default sizes).
 """
 
 from .derivation import naive_sympy_gradients

@@ -2,8 +2,7 @@
 
 ``main`` and ``build_parser`` are in :mod:`seqcheck.cli.app`; each command is a module
 ``<name>_cmd.py`` that adds its arguments and runs by calling the library and printing
-what it returns. ``cmd_<name>`` is each command's ``run``, under the name it had when
-this package was the module ``seqcheck/cli.py``.
+what it returns. ``cmd_<name>`` is each command's ``run``.
 """
 
 from .app import build_parser, main

@@ -1,8 +1,4 @@
-"""Arguments that several commands take, with one wording each.
-
-(The ``add_argument`` calls of ``build_parser`` in ``seqcheck/cli.py``, where these
-lines stood again in each command.)
-"""
+"""Arguments that several commands take, with one wording each."""
 
 from __future__ import annotations
 

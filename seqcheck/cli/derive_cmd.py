@@ -1,6 +1,5 @@
 """``seqcheck derive``: BPTT derived symbolically, the adjoint equations of one step and
-the parameter gradients, as text, LaTeX or JSON (:mod:`seqcheck.derive.describe`). (Was
-``cmd_derive`` in ``seqcheck/cli.py``.)
+the parameter gradients, as text, LaTeX or JSON (:mod:`seqcheck.derive.describe`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
 """``seqcheck identify``: which spec variant and gate order a target follows
-(:func:`seqcheck.checks.identify.identify`); exit 1 if none matches. (Was
-``cmd_identify`` in ``seqcheck/cli.py``.)
+(:func:`seqcheck.checks.identify.identify`); exit 1 if none matches.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""``seqcheck lint``: validate spec files, every problem with file:line:col. (Was
-``cmd_lint`` in ``seqcheck/cli.py``.) Exit 2 if any file is invalid.
+"""``seqcheck lint``: validate spec files, every problem with file:line:col. Exit 2 if any
+file is invalid.
 """
 
 from __future__ import annotations

@@ -5,8 +5,7 @@ equation (the BPTT recursion), each equation's named intermediate adjoints and
 contributions, the parameter gradients and the state Jacobian ∂s_t/∂s_{t-1}
 (seed 002), each in the lectures' text and LaTeX notation (:mod:`seqcheck.printing`).
 ``format_derivation`` and ``format_derivation_latex`` are the text and the ``--latex``
-block. They were ``_derivation_dict``, ``_role``, ``_target``, ``_display_path`` and
-the body of ``cmd_derive`` in ``seqcheck/cli.py``.
+block.
 """
 
 from __future__ import annotations

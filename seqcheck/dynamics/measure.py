@@ -16,8 +16,8 @@ the spec's equations which weights are recurrent, which activation wraps them, a
 whether the bound applies (:mod:`.recurrence`). :func:`sweep` measures a list of
 spectral radii at which :mod:`.sampling` draws the weights. The records it returns,
 :class:`~.results.Dynamics` and :class:`~.results.Sweep`, and their JSON and text
-forms stood here before and are in :mod:`.results` now; this module keeps the
-products, the fit and the verdict, and the command line's values.
+forms are in :mod:`.results`; this module keeps the products, the fit and the verdict,
+and the command line's values.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """The records of a gradient-dynamics measurement: :class:`Dynamics` and :class:`Sweep`.
 
-Before this module they stood in :mod:`.measure` beside the measuring itself; the
-measurement (:func:`~.measure.measure`, :func:`~.measure.sweep`) fills them, and they
+The measurement (:func:`~.measure.measure`, :func:`~.measure.sweep`) fills them, and they
 render themselves: as JSON (``as_dict``, what ``seqcheck dynamics --json`` prints), as a
 paragraph (:meth:`Dynamics.explain`) and as the table ``seqcheck dynamics`` prints
 (:meth:`Sweep.format_table`). The bound they report is Pascanu et al.'s (2013),

@@ -1,10 +1,10 @@
 """Weights and inputs to measure with: random parameters at a chosen spectral radius.
 
-Before this module they stood in :mod:`.measure`. :func:`scaled_params` draws a spec's
-parameters and rescales its recurrent weights (:func:`~.recurrence.recurrence`) to a
-spectral radius ρ, the quantity of seed 000 eq. (26)-(28) and of seed 003's echo state
-networks; :func:`random_inputs` draws the input batch from a separate stream, and
-:func:`resolve_sizes` binds every dim. Every draw is deterministic in its seed.
+:func:`scaled_params` draws a spec's parameters and rescales its recurrent weights
+(:func:`~.recurrence.recurrence`) to a spectral radius ρ, the quantity of seed 000 eq.
+(26)-(28) and of seed 003's echo state networks; :func:`random_inputs` draws the input
+batch from a separate stream, and :func:`resolve_sizes` binds every dim. Every draw is
+deterministic in its seed.
 """
 
 from __future__ import annotations

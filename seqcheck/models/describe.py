@@ -4,8 +4,7 @@ what a name given to ``seqcheck show`` stands for.
 ``entry_as_dict`` is the JSON of ``seqcheck show NAME --json`` for a model and
 ``format_entry`` its text; ``entry_summary`` is the entry's row of ``seqcheck list``;
 ``shown_entry`` tells a model's name from a spec's name or file, and raises the
-did-you-mean error for neither. They were ``_show_entry`` and parts of ``cmd_show`` and
-``cmd_list`` in ``seqcheck/cli.py``.
+did-you-mean error for neither.
 """
 
 from __future__ import annotations

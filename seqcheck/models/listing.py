@@ -2,8 +2,7 @@
 
 ``catalogue_listing`` is the JSON of ``seqcheck list --json`` and ``format_catalogue``
 its text; ``example_listing`` and ``format_examples`` the same for ``seqcheck list
---examples``. It sits in the models stage, the highest one it lists. They were the body
-of ``cmd_list`` in ``seqcheck/cli.py``.
+--examples``. It sits in the models stage, the highest one it lists.
 """
 
 from __future__ import annotations

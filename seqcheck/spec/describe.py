@@ -1,9 +1,8 @@
 """A :class:`~seqcheck.spec.model.Spec` described as data and as text.
 
 ``spec_as_dict`` is the JSON of ``seqcheck show NAME --json`` and ``format_spec`` the
-text of ``seqcheck show NAME``; ``spec_summary`` is one row of ``seqcheck list``. They
-were ``_spec_dict`` and the body of ``cmd_show`` and ``cmd_list`` in ``seqcheck/cli.py``;
-the command now only prints what they return.
+text of ``seqcheck show NAME``; ``spec_summary`` is one row of ``seqcheck list``. The
+command only prints what they return.
 """
 
 from __future__ import annotations

@@ -6,8 +6,6 @@ points at the file that holds the offending text, also through an ``extends`` ch
 :class:`Diagnostics` collects the problems of one load as located
 :class:`~seqcheck.errors.Diagnostic`\\ s and raises them together as one
 :class:`~seqcheck.errors.SpecError`, so a user fixes a file in one round.
-
-These were ``_Origin``, ``_Entry`` and ``_Diagnostics`` of ``spec/load.py``.
 """
 
 from __future__ import annotations

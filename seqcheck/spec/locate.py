@@ -332,8 +332,7 @@ def load_named_spec(reader: TomlReader, name: object,
     Worked-example and mapping files name the spec they follow by a bundled name or a
     ``.toml`` path relative to the file (:func:`seqcheck.catalogue.referenced_spec`). A
     value that is not a string, or that names no spec, is recorded on ``reader`` as a
-    located error at the value of ``spec``. (It was ``_resolve_spec`` in both
-    ``adapters/mapping/file.py`` and ``checks/example_file.py``.)
+    located error at the value of ``spec``.
 
     Arguments:
         reader: the file's :class:`TomlReader`; the problems go to its ``error``.

@@ -21,8 +21,8 @@ from .grammar import Reference, Typed, format_shape
 from .scope import type_expression
 from .symbols import make_symbol, ref_name
 
-# ref_name and make_symbol (the naming rule) live in .symbols; they are named here too, where
-# they were first defined, for the modules that import them from the model.
+# ref_name and make_symbol (the naming rule) live in .symbols; they are named here too, for
+# the modules that import them from the model.
 __all__ = ["Source", "Dim", "Declaration", "Equation", "Spec", "ref_name", "make_symbol"]
 
 

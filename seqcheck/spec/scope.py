@@ -7,8 +7,8 @@ turns a reference into its SymPy symbol (:mod:`.symbols`), reports an unknown na
 suggestion, and skips (:class:`DependsOnFailed`) a name whose definition already failed, to
 avoid cascading errors.
 
-This was ``_Scope``, ``_Skip`` and ``parse_in_spec`` of ``spec/load.py``. It does not import
-the model, so :meth:`seqcheck.spec.model.Spec.parse` can use it (the import goes one way).
+It does not import the model, so :meth:`seqcheck.spec.model.Spec.parse` can use it (the
+import goes one way).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Suggestions for misspelt names: :func:`did_you_mean`.
 
 Every "did you mean ...?" hint of seqcheck comes from here: spec keys and symbols, function
-names, catalogue names, mapping keys. It was ``did_you_mean`` in ``spec/grammar.py``.
+names, catalogue names, mapping keys.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A variant (:func:`~seqcheck.spec.load.variant`) and a composed spec
 (:mod:`seqcheck.spec.compose`) are written as TOML text and loaded like any file; a
 standalone expression (:func:`seqcheck.spec.scope.type_expression`) is located through a
-one-line TOML text of its own. ``toml_string`` was in ``spec/load.py``.
+one-line TOML text of its own.
 """
 
 from __future__ import annotations

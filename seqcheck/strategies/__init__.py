@@ -17,7 +17,7 @@ Two choices aim at bugs that pass ordinary tests:
 
 ``seqcheck.strategies`` needs Hypothesis; ``import seqcheck`` does not load it.
 
-The package was the module ``seqcheck/strategies.py``; its parts, lowest first:
+Its parts, lowest first:
 :mod:`.arguments` (argument checks, :data:`SCALES`), :mod:`.shapes` (declared shapes at
 given sizes), :mod:`.grid` (drawing arrays on a grid), :mod:`.sizes` (dims, T, B),
 :mod:`.values` (parameters, inputs, initial states, seeds) and :mod:`.case` (whole cases).

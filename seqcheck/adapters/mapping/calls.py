@@ -4,8 +4,7 @@
 outputs (:func:`run_cell`); ``call = "sequence"``: ``output, state = target(x, state)``
 once, with ``batch_first`` and ``state_layer_axis`` as torch's modules have them
 (:func:`run_sequence`). Both check what the module returns, its structure and every
-shape, and return the spec's time-major layout. They were ``MappingTarget._run_cell``
-and ``_run_sequence`` in ``adapters/mapping/target.py``.
+shape, and return the spec's time-major layout.
 """
 
 from __future__ import annotations

@@ -5,8 +5,7 @@ The loader runs the stages in order: the TOML text is read with located errors
 file names is loaded, and the validation pass (``validate.py``, which parses each value
 with ``slices.py``) checks every key against that spec. All problems are raised together
 as one :class:`~.model.MappingError`; a clean file becomes an immutable
-:class:`~.model.Mapping`. This module was all of that, values included, before they moved
-to ``model.py``, ``reader.py``, ``validate.py`` and ``slices.py``.
+:class:`~.model.Mapping`.
 """
 
 from __future__ import annotations

@@ -3,9 +3,7 @@
 Immutable values only: :class:`Where` (a place in the file, for a caret), :class:`Index`
 and :class:`Slice` (where a spec parameter lives in a target parameter), :class:`Fixed`
 (a target parameter set to a constant) and :class:`Mapping`; with :class:`MappingError`
-and the arithmetic on sizes, :func:`evaluate` and :func:`probe_sizes`. They were in
-``adapters/mapping/file.py``, beside the reading of the file (now ``file.py``,
-``reader.py``, ``validate.py`` and ``slices.py``).
+and the arithmetic on sizes, :func:`evaluate` and :func:`probe_sizes`.
 """
 
 from __future__ import annotations

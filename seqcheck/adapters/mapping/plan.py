@@ -6,7 +6,6 @@ named exists, that indices are in range, that each slice has its spec parameter'
 and that every target element belongs to exactly one spec parameter (or is fixed). Every
 problem is located in the mapping file and raised together as one
 :class:`~.model.MappingError`. With the texts that messages show sizes and shapes in.
-It was ``_Planner`` and its helpers in ``adapters/mapping/target.py``.
 """
 
 from __future__ import annotations

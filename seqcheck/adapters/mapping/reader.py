@@ -3,8 +3,8 @@
 Every check of a mapping file reports through a reader: a key or value path of the TOML
 text becomes a :class:`~.model.Where` (line, column, the line's text, how much to
 underline), and the diagnostic is collected, so that all problems are raised together as
-one :class:`~.model.MappingError`. It was ``_Reader`` in ``adapters/mapping/file.py``; what
-it shares with the worked-example reader is :class:`~seqcheck.spec.locate.TomlReader`.
+one :class:`~.model.MappingError`. What it shares with the worked-example reader is
+:class:`~seqcheck.spec.locate.TomlReader`.
 """
 
 from __future__ import annotations

@@ -2,8 +2,7 @@
 
 A module passed as an instance is built already; its dims are not given but solved for:
 every slice has its spec parameter's extent, and every target axis ends where its last
-slice ends, a system of linear equations in the dims. It was
-``MappingTarget._infer_sizes`` in ``adapters/mapping/target.py``.
+slice ends, a system of linear equations in the dims.
 """
 
 from __future__ import annotations

@@ -4,7 +4,6 @@ A value names a target parameter, optionally indexes its leading axes with integ
 slices, and optionally ends in ``.T``. Bounds are integer literals and the spec's dims
 combined with ``+``, ``-`` and ``*``. The text is parsed with :mod:`ast` against that
 whitelist and never evaluated; every construct outside it is a located error with a fix.
-It was the index grammar of ``adapters/mapping/file.py``.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ the keys only a sequence call takes), the flags, the name lists ``states``, ``ou
 and ``build`` against the spec's states, variables and dims, the spec itself (one
 sequence input, forward in time), and the ``[params]`` and ``[fixed]`` tables. Each
 records its problems on the :class:`~.reader.MappingReader` and returns what it could
-read, so that one pass reports every problem. They were in ``adapters/mapping/file.py``.
+read, so that one pass reports every problem.
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
 """The torch recurrent units, one table row each: LSTM, GRU and RNN.
 
-Before this module the table stood at the top of :mod:`.layouts`. A :class:`Family`
-names the bundled spec with torch's equations for the unit, the states it carries, and
-for each of torch's stacked tensors (``weight_ih``, ...) the spec parameters stacked in
-it, one block of H rows each, in torch's gate order (docs/conventions.md): LSTM i, f, g,
-o, where g is the spec's new memory ``c_tilde``; GRU r, z, n.
+A :class:`Family` names the bundled spec with torch's equations for the unit, the states it
+carries, and for each of torch's stacked tensors (``weight_ih``, ...) the spec parameters
+stacked in it, one block of H rows each, in torch's gate order (docs/conventions.md): LSTM
+i, f, g, o, where g is the spec's new memory ``c_tilde``; GRU r, z, n.
 """
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
 """The two kinds of layout, a cell and a sequence module: how each runs and builds its module.
 
-Before this module both stood in :mod:`.layouts` with their base, :class:`~.layouts.Layout`.
 A :class:`CellLayout` is called as ``module(x_t, hx)`` once per step, so every step's
 states are seen; a :class:`SequenceLayout` is called once on the whole sequence and returns
 its top layer's h at every step and every chain's states at the end. Both build their

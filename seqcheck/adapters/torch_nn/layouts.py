@@ -17,8 +17,7 @@ names (torch's tensors are ``weight_ih`` for a cell and ``weight_ih_l0`` for a s
 This module holds the base, :class:`Layout`: the names, the sizes, the stacking of spec
 parameters into torch's tensors and back, and the contract of :meth:`Layout.run`. The two
 kinds, :class:`~.kinds.CellLayout` and :class:`~.kinds.SequenceLayout`, with how each runs
-and builds its module, are in :mod:`.kinds`; the units' table in :mod:`.families`. All
-three stood here before.
+and builds its module, are in :mod:`.kinds`; the units' table in :mod:`.families`.
 """
 
 from __future__ import annotations

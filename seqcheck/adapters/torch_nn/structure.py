@@ -1,15 +1,14 @@
 """What a torch module's parameter names, shapes and attributes say it is: its configuration.
 
-Before this module these readers stood in :mod:`.recognise`, which now turns their
-answer into a :class:`~.layouts.Layout`. The parameter names decide the calling
-convention and the configuration: ``weight_ih``, ``weight_hh`` (+ ``bias_ih``,
-``bias_hh``) is a cell called as ``module(x_t, hx)``; ``weight_ih_l{k}[_reverse]``, ...
-for k = 0..L-1 is a sequence module of L layers, called as ``module(x, hx)``,
-bidirectional when ``_reverse`` tensors exist, with torch.nn.LSTM's projection when
-``weight_hr_l{k}`` exist. The shapes decide the unit (k*H rows: k = 4 LSTM, 3 GRU, 1 RNN).
-torch's attributes (``num_layers``, ``bidirectional``, ``bias``, ``proj_size``,
-``nonlinearity``, ``batch_first``, ``dropout``) are read where a module has them, and
-must agree with its parameters.
+:mod:`.recognise` turns the answer of these readers into a :class:`~.layouts.Layout`. The
+parameter names decide the calling convention and the configuration: ``weight_ih``,
+``weight_hh`` (+ ``bias_ih``, ``bias_hh``) is a cell called as ``module(x_t, hx)``;
+``weight_ih_l{k}[_reverse]``, ... for k = 0..L-1 is a sequence module of L layers, called as
+``module(x, hx)``, bidirectional when ``_reverse`` tensors exist, with torch.nn.LSTM's
+projection when ``weight_hr_l{k}`` exist. The shapes decide the unit (k*H rows: k = 4 LSTM,
+3 GRU, 1 RNN). torch's attributes (``num_layers``, ``bidirectional``, ``bias``,
+``proj_size``, ``nonlinearity``, ``batch_first``, ``dropout``) are read where a module has
+them, and must agree with its parameters.
 """
 
 from __future__ import annotations

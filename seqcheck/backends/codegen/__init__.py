@@ -14,9 +14,8 @@ contributions and its contributions from other steps (``gacc_v``); parameter gra
 are summed over steps and batch. It returns ``{"params": ..., "inputs": ...,
 "initial": ...}``.
 
-The package was one module, ``codegen.py``: :mod:`.module` writes the module
-(:func:`module_source`), :mod:`.forward` its ``forward``, :mod:`.backward` its
-``backward``, and :mod:`.reads` the bindings both open with.
+The package: :mod:`.module` writes the module (:func:`module_source`), :mod:`.forward` its
+``forward``, :mod:`.backward` its ``backward``, and :mod:`.reads` the bindings both open with.
 """
 
 from .module import module_source

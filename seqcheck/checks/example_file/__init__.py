@@ -28,7 +28,7 @@ Loading validates the file against its spec and reports every problem at once as
 :class:`~seqcheck.errors.ExampleError` whose diagnostics name file:line:column, the key or
 symbol, and a fix.
 
-The modules, in the order a file is read (all of it was ``checks/example_file.py``):
+The modules, in the order a file is read:
 ``model.py`` (:class:`Example`, :class:`Printed`), ``reader.py`` (located diagnostics),
 ``dims.py`` (the dims bound from the arrays), ``cache.py`` (specs, typed expressions and
 compiled functions kept per spec), ``arrays.py`` (``[params]``, ``[initial]``,

@@ -4,7 +4,7 @@
 imply; once the dims are bound, :func:`check_shapes` holds every array to its declared
 shape and counts the steps, and :func:`initial_values` completes the values before step
 1 from the spec's ``init``. With the messages' hints for writing a number, a vector or a
-matrix. They were in ``checks/example_file.py``.
+matrix.
 """
 
 from __future__ import annotations

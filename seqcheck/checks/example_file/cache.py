@@ -4,7 +4,7 @@ A Hypothesis run loads hundreds of example files over a few specs, and each entr
 ``expr`` and equation is typed and compiled: :func:`load_spec_cached` keeps the specs by
 path and modification time, :func:`parse_cached` the typed expressions, and
 :func:`cached_on_spec` with :data:`FUNCTIONS` the compiled functions
-(``checks/example.py``). They were in ``checks/example_file.py``.
+(``checks/example.py``).
 """
 
 from __future__ import annotations

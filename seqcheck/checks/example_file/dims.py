@@ -2,7 +2,7 @@
 
 A file states no dims: each array of ``[params]``, ``[initial]`` and ``[inputs]`` votes for
 the sizes its declared shape implies, the majority binds each dim, and the messages say
-which array fixed it. It was ``_Dims`` in ``checks/example_file.py``.
+which array fixed it.
 """
 
 from __future__ import annotations

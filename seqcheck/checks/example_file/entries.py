@@ -3,7 +3,7 @@
 Each entry names a step and a spec variable (or, with ``expr``, a printed intermediate in
 the spec grammar) and gives the value as printed, at the file's precision or its own; an
 ``argmax`` entry gives a class. Every key is checked, the ``expr`` typed against the spec,
-and the value held to the shape the dims bind. They were in ``checks/example_file.py``.
+and the value held to the shape the dims bind.
 """
 
 from __future__ import annotations

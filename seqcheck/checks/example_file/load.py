@@ -5,8 +5,7 @@ top-level keys are checked against the table below, the spec the file names is l
 the arrays are read (``arrays.py``) and the dims bound from them (``dims.py``), the
 shapes are checked, and the ``[[printed]]`` entries are read (``entries.py``). Every
 problem is raised together as one :class:`~seqcheck.errors.ExampleError`; a clean file
-becomes an immutable :class:`~.model.Example`. This module was all of
-``checks/example_file.py`` before those stages moved out.
+becomes an immutable :class:`~.model.Example`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """The values of a worked-example file: :class:`Example` and its :class:`Printed` entries.
 
-Immutable: the arrays are read-only and the tables mapping proxies. They were in
-``checks/example_file.py``, beside the loading (now ``load.py`` and the modules it uses).
+Immutable: the arrays are read-only and the tables mapping proxies.
 """
 
 from __future__ import annotations

@@ -2,9 +2,8 @@
 
 It turns a key or value path of the TOML text into a located
 :class:`~seqcheck.errors.Diagnostic` and collects them, so that every problem of a file
-is raised together as one :class:`~seqcheck.errors.ExampleError`. It was ``_Reader`` in
-``checks/example_file.py``; what it shares with the mapping reader is
-:class:`~seqcheck.spec.locate.TomlReader`.
+is raised together as one :class:`~seqcheck.errors.ExampleError`. What it shares with the
+mapping reader is :class:`~seqcheck.spec.locate.TomlReader`.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ diverging case and shrink it, and explains it by single-equation changes of the 
 ``verify(..., save=PATH)`` writes the counterexample; ``verify(..., replay=PATH)``
 checks exactly that case again.
 
-The package was the module ``seqcheck/checks/verify.py``; its stages:
+Its stages:
 
 - :mod:`.result` -- the records: Divergence, CaseCheck, VerifyResult (text and JSON);
 - :mod:`.checker` -- one case on the target and the spec: tolerance, comparison, Checker;

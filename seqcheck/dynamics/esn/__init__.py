@@ -15,7 +15,7 @@ Arrays are time-major like the compiled specs: inputs ``(T, B, N_u)``, states
 ``(T, B, N_x)``. The readout works in the slide's column convention: the design matrix
 H has one column per sample, ``(1 + N_x + N_u, samples)``.
 
-The package was one module, ``esn.py``; every name it had is importable from here:
+Every name is importable from here:
 
 - :mod:`.generation`: step 1, :class:`Reservoir` and :func:`reservoir`;
 - :mod:`.running`: steps 2 and 4 through the compiled specs, :func:`run_reservoir`,

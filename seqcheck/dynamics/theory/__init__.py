@@ -20,7 +20,7 @@ Orientation: J_t has row i = component i of s_t and column j = component j of s_
 ∂s_t/∂s_τ = J_t J_{t-1} ⋯ J_{τ+1}, and a row-vector adjoint ∂L/∂s_t times it is ∂L/∂s_τ
 (seed 002's left-to-right product). Norms are spectral (2-)norms.
 
-This package was one module, ``theory.py``; its names are all importable from here.
+Its names are all importable from here.
 """
 
 from .bounds import RateCheck, can_explode, check_rate, leaky_rates, pascanu_rate

@@ -23,7 +23,7 @@ underflow flag is ignored inside these functions (other floating-point errors ar
 The package, one module per stage: :mod:`.inputs` checks the arguments, :mod:`.rules`
 holds each score and the softmax with its VJP, :mod:`.scores` the public scores and
 weights, :mod:`.attend` attention and its VJPs, :mod:`.self_attend` self-attention, and
-:mod:`.entries` the catalogue entries. It was one module, ``seqcheck/models/attention.py``.
+:mod:`.entries` the catalogue entries.
 """
 
 from __future__ import annotations

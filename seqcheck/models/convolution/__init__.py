@@ -30,7 +30,7 @@ Results keep the floating dtype of the arguments (float32 stays float32).
 The package, one module per slide: :mod:`.conventions` holds the dtype rule, the mode
 check and :func:`flip`, :mod:`.conv1d` the 1-D sums, :mod:`.conv2d` the 2-D sums and
 their gradients, :mod:`.pooling` max and average pooling, and :mod:`.entries` the
-catalogue entries. It was one module, ``seqcheck/models/convolution.py``.
+catalogue entries.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ is computed in float64. Nothing here imports torch.
 The package, one module per slide: :mod:`.inputs` holds the checks and the dtype rule,
 :mod:`.activations` the sigmoid and the ReLU, :mod:`.autoencoder` "Autoencoders II",
 :mod:`.denoising` "Optimization Problem", :mod:`.dropout` "Dropout in CNNs", and
-:mod:`.entries` the catalogue entries. It was one module, ``seqcheck/models/feedforward.py``.
+:mod:`.entries` the catalogue entries.
 """
 
 from __future__ import annotations

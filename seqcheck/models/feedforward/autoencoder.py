@@ -1,8 +1,7 @@
 """The autoencoder of seed 001's "Autoencoders II" slide, its loss and its gradients.
 
 ½ Σ_ℓ ‖x^(ℓ) − (W2 σ(W1 x^(ℓ) + w10) + w20)‖², a linear output layer, with the slide's
-bias names ``w10``, ``w20``. Data are rows: ``X`` is (N, D), W1 (K, D), W2 (D, K). Before
-the split this was the "autoencoder" section of ``seqcheck/models/feedforward.py``.
+bias names ``w10``, ``w20``. Data are rows: ``X`` is (N, D), W1 (K, D), W2 (D, K).
 """
 
 from __future__ import annotations

@@ -24,8 +24,7 @@ before their parent, the root last), the output ``o`` as ``(B, C)``. Leaf indice
 
 The package, one module per part: :mod:`.tree` holds the :class:`Tree`, :mod:`.network`
 the parameters, the forward pass and backpropagation through structure, :mod:`.unfolded`
-the unfolded graph and the depth claim, and :mod:`.entries` the catalogue entry. It was
-one module, ``seqcheck/models/recursive.py``.
+the unfolded graph and the depth claim, and :mod:`.entries` the catalogue entry.
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
 """The binary tree a recursive neural network runs over (seed 001, "Recursive Neural Networks").
 
 A :class:`Tree` numbers its nodes in post-order (children before their parent, the root
-last); every leaf reads one input x_i and every input is read by exactly one leaf. Before
-the split this was the :class:`Tree` class and its checks at the top of
-``seqcheck/models/recursive.py``.
+last); every leaf reads one input x_i and every input is read by exactly one leaf.
 """
 
 from __future__ import annotations

@@ -12,9 +12,8 @@ whitelist; nothing is ever evaluated. The grammar (docs/spec-language.md):
 * calls of the fixed function table (:mod:`seqcheck.spec.functions`), including
   ``concat(a, b, ...)``.
 
-The walk is iterative, with the size and depth limits of :data:`.tables.LIMITS`. This was
-the parsing, position and reference half of ``spec/grammar.py``; the typechecker
-(:mod:`.typecheck`) reuses its positions and time offsets.
+The walk is iterative, with the size and depth limits of :data:`.tables.LIMITS`. The
+typechecker (:mod:`.typecheck`) reuses its positions and time offsets.
 """
 
 from __future__ import annotations

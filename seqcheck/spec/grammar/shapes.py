@@ -1,7 +1,7 @@
 """NumPy-style shapes with SymPy dims: ``()`` scalar, ``(n,)`` vector, ``(n, m)`` matrix.
 
 A vector is a SymPy column matrix ``(n, 1)`` (:func:`sympy_shape`); two dims are the same
-when they are equal as polynomials. These were the shape helpers of ``spec/grammar.py``.
+when they are equal as polynomials.
 """
 
 from __future__ import annotations

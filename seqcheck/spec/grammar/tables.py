@@ -1,9 +1,8 @@
 """The grammar's tables: resource limits, the constructs it refuses with their names in
 error messages, its binary operators, and the hints several messages share.
 
-These were the module-level tables of ``spec/grammar.py`` (``LIMITS``, ``_FORBIDDEN_NAMES``,
-``_STATEMENT_NAMES``, ``_BINOPS``); the parser (:mod:`.parse`) and the typechecker
-(:mod:`.typecheck`) read them, and docs/robustness.md lists the limits.
+The parser (:mod:`.parse`) and the typechecker (:mod:`.typecheck`) read them, and
+docs/robustness.md lists the limits.
 """
 
 from __future__ import annotations

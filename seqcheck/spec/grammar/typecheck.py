@@ -3,8 +3,7 @@
 Names are resolved through the caller's :class:`Scope`; shapes are checked NumPy-style
 (``()`` scalar, ``(n,)`` vector, ``(n, m)`` matrix, with SymPy dims), a 1-D vector following
 NumPy's ``@`` semantics and scalars broadcasting in ``+ - * /``. A shape mismatch names
-every operand's shape and the binding of every dim. This was the typing half of
-``spec/grammar.py``.
+every operand's shape and the binding of every dim.
 """
 
 from __future__ import annotations

@@ -2,9 +2,8 @@
 SymPy form with a NumPy-style shape (:mod:`.shapes`), the error it raises, and the scope it
 types against.
 
-These were the types of ``spec/grammar.py``; the parser (:mod:`.parse`) produces
-:class:`ParsedExpr` and :class:`Reference`, the typechecker (:mod:`.typecheck`)
-:class:`Typed`.
+The parser (:mod:`.parse`) produces :class:`ParsedExpr` and :class:`Reference`, the
+typechecker (:mod:`.typecheck`) :class:`Typed`.
 """
 
 from __future__ import annotations

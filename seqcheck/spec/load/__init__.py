@@ -12,8 +12,7 @@ The stages, in order:
   assembles the spec.
 
 :mod:`.loaders` (``loads_spec``, ``load_spec``, ``parse_in_spec``) and :mod:`.variant` are
-the entry points. ``toml_string`` (:mod:`seqcheck.spec.toml_text`) is named here too, where it
-was first defined.
+the entry points. ``toml_string`` (:mod:`seqcheck.spec.toml_text`) is named here too.
 """
 
 from ..toml_text import toml_string

@@ -4,8 +4,7 @@
 declarations (:mod:`.declarations`), the equation pass (:mod:`.equations`), initial values,
 unused declarations and dims, outputs -- and assembles the frozen spec, whose sweeps over
 time (:mod:`seqcheck.spec.schedule`) must exist. Every problem is added to the
-diagnostics; a spec is built only when there is none. This was ``_build`` and
-``_str_field`` of ``spec/load.py``.
+diagnostics; a spec is built only when there is none.
 """
 
 from __future__ import annotations

@@ -3,8 +3,7 @@ merged spec, checked and turned into :class:`~seqcheck.spec.model.Dim` and
 :class:`~seqcheck.spec.model.Declaration` values.
 
 A name starts with a letter and uses letters, digits and ``_``; it may not be a Python
-keyword, a function of the table or the time index ``t``, and names one thing only. This
-was ``_check_name``, ``_dims`` and ``_declarations`` of ``spec/load.py``.
+keyword, a function of the table or the time index ``t``, and names one thing only.
 """
 
 from __future__ import annotations

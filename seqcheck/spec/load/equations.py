@@ -3,8 +3,7 @@ the states checked for an equation and an initial value, algebraic loops refused
 equations typed in dependency order.
 
 The pass records what it learns in an :class:`EquationPass` that the later checks read
-(which names are used, which failed). This was the middle of ``_build`` in
-``spec/load.py``, with ``_stable_toposort``.
+(which names are used, which failed).
 """
 
 from __future__ import annotations

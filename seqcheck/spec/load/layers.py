@@ -4,8 +4,7 @@ merged entry by entry into one :class:`MergedSpec`.
 Each layer is a file's TOML table with its :class:`~seqcheck.spec.diagnostics.Origin`; the
 base comes first. Merging keeps every entry's origin, so a later error points at the file
 that holds the offending text: a variant's override at the variant, an inherited
-equation at its base. This was the reading and merging part of ``spec/load.py``
-(``_read``, ``_resolve_base``, ``_layers``, ``_check_keys``, ``_merge``).
+equation at its base.
 """
 
 from __future__ import annotations

@@ -4,10 +4,9 @@ Loading is the validation: every problem found is collected as a located
 :class:`~seqcheck.errors.Diagnostic` (file, line, column, equation, symbol, fix)
 and raised together as one :class:`~seqcheck.errors.SpecError`, so a user fixes
 a file in one round. The stages are :mod:`.layers` (the file and its ``extends`` chain,
-merged) and :mod:`.build` (the checks and the spec). These were ``loads_spec``,
-``load_spec`` and ``parse_in_spec`` of ``spec/load.py``; the typing of an extra expression
-is now :meth:`Spec.parse` (through :func:`seqcheck.spec.scope.type_expression`), and
-``parse_in_spec`` stays here as its former name.
+merged) and :mod:`.build` (the checks and the spec). The typing of an extra expression is
+:meth:`Spec.parse` (through :func:`seqcheck.spec.scope.type_expression`), and
+``parse_in_spec`` stays here as another name for it.
 """
 
 from __future__ import annotations
@@ -95,7 +94,7 @@ def load_spec(source: str | Path) -> Spec:
 
 def parse_in_spec(spec: Spec, text: str) -> Typed:
     """Type an extra expression in the scope of ``spec`` (all its names, delays to states):
-    :meth:`Spec.parse`, under the name it had in ``spec/load.py``.
+    :meth:`Spec.parse`.
 
     Arguments:
         spec: the spec whose inputs, states, parameters and equation targets are in scope.

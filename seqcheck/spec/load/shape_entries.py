@@ -3,7 +3,7 @@
 A shape entry is a declared dim, a positive integer, or a short sum or product of them; it
 is parsed with :func:`ast.parse` and walked, never evaluated, under the limits of
 docs/robustness.md. Every refusal is a :class:`DimProblem` that the loader reports at the
-entry. This was ``_shape`` and ``_dim_expr`` of ``spec/load.py``.
+entry.
 """
 
 from __future__ import annotations

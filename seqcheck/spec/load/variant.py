@@ -2,8 +2,7 @@
 
 A variant is loaded like any spec file, so it is validated the same way and its errors are
 located in the variant's text. Verify's explanations (small changes of the spec, re-checked
-on a counterexample) and the losses are built this way. This was ``variant`` of
-``spec/load.py``.
+on a counterexample) and the losses are built this way.
 """
 
 from __future__ import annotations
