@@ -192,18 +192,13 @@ def test_a_target_that_is_not_deterministic_is_reported_not_raised():
 
 
 # -- TorchScript: scripted and traced modules are held to the spec like any module -----------
-class ScriptableGRUCell(torch.nn.Module):
+class ScriptableGRUCell(GRUCellByHand):
     """torch's GRU cell equations with torch's names; ``cut`` detaches the recurrent state,
     which leaves every output as it was and only the gradients wrong."""
 
     def __init__(self, input_size: int, hidden_size: int, cut: bool = False):
-        super().__init__()
-        H = hidden_size
+        super().__init__(input_size, hidden_size)
         self.cut = cut
-        self.weight_ih = torch.nn.Parameter(torch.randn(3 * H, input_size))
-        self.weight_hh = torch.nn.Parameter(torch.randn(3 * H, H))
-        self.bias_ih = torch.nn.Parameter(torch.randn(3 * H))
-        self.bias_hh = torch.nn.Parameter(torch.randn(3 * H))
 
     def forward(self, x, h):
         if self.cut:
