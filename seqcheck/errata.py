@@ -177,7 +177,8 @@ def _draw(spec, err: dict, index: TomlIndex, path: Path):
     return sizes, params, inputs, steps
 
 
-def format_values(a) -> str:
+def _vector(a) -> str:
+    """An array at 4 digits, as the claims' messages print it."""
     return np.array2string(np.asarray(a, dtype=float), precision=4, suppress_small=True,
                            separator=", ")
 
@@ -190,8 +191,8 @@ def _claim_equal(spec, traj, err) -> tuple[str | None, list[str]]:
         return None, [f"{a_name} = {b_name} at every step"]
     t = int(np.argwhere(bad)[0][0])
     return (f"{a_name} and {b_name} differ from t = {t + 1}: "
-            f"{a_name}_{t + 1} = {format_values(a[t, 0])}, "
-            f"{b_name}_{t + 1} = {format_values(b[t, 0])} (max |Δ| over {len(a)} steps "
+            f"{a_name}_{t + 1} = {_vector(a[t, 0])}, "
+            f"{b_name}_{t + 1} = {_vector(b[t, 0])} (max |Δ| over {len(a)} steps "
             f"{float(np.abs(a - b).max()):.3g})"), []
 
 
@@ -202,7 +203,7 @@ def _claim_probability(spec, traj, err) -> tuple[str | None, list[str]]:
         bad = (np.abs(total - 1) > 1e-12) | (low < 0)
         if bad.any():
             t, b = (int(i) for i in np.argwhere(bad)[0])
-            return (f"{v} = {format_values(p[t, b])} is not a probability vector: "
+            return (f"{v} = {_vector(p[t, b])} is not a probability vector: "
                     "its entries sum to "
                     f"{float(total[t, b]):.4g}" + (f" and its smallest is {float(low[t, b]):.4g}"
                                                    if low[t, b] < 0 else "")), []
