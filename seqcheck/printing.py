@@ -24,6 +24,8 @@ GREEK = {"alpha", "beta", "gamma", "delta", "eta", "theta", "lambda", "mu", "sig
 
 
 def split_ref(name: str) -> tuple[str, int]:
+    """``"h[t-1]"`` -> ``("h", -1)``; ``"W"`` -> ``("W", 0)``: the naming rule of
+    :mod:`seqcheck.spec.symbols` read back."""
     m = _REF.match(name)
     return m.group("base"), int(m.group("off") or 0)
 

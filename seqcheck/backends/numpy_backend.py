@@ -13,12 +13,13 @@ import numpy as np
 import sympy as sp
 
 from ..errors import CompileError, ShapeError
+from ..printing import split_ref
 from ..spec.grammar import Typed
 from ..spec.model import Spec
 from .codegen import module_source
 from .compiled import CompiledSpec, Gradients, Trajectory, load_module
 from .namespaces import NumpyNamespace
-from .printer import ArrayPrinter, ident, split_ref
+from .printer import ArrayPrinter, ident
 
 __all__ = ["compile_numpy", "compile_expression", "numpy_source", "Trajectory", "Gradients"]
 

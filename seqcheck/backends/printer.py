@@ -24,9 +24,10 @@ from sympy.matrices.expressions.slice import MatrixSlice
 from sympy.printing.numpy import NumPyPrinter
 
 from ..errors import CompileError
+from ..printing import split_ref
 from ..spec.functions import EntrySum, LogSoftmax, Softmax, clip, relu, sigmoid
 
-__all__ = ["ArrayPrinter", "HANDLED", "ident", "split_ref", "is_atomic"]
+__all__ = ["ArrayPrinter", "HANDLED", "ident", "is_atomic"]
 
 #: Matrix-expression classes the printer handles (exact classes: a subclass such as
 #: SymPy's Inverse, a MatPow, must not slip through).
@@ -41,14 +42,6 @@ def ident(name: str, offset: int = 0) -> str:
     if offset == 0:
         return name
     return f"{name}_t{'m' if offset < 0 else 'p'}{abs(offset)}"
-
-
-def split_ref(label: str) -> tuple[str, int]:
-    """``"h[t-1]"`` -> ``("h", -1)``; ``"W"`` -> ``("W", 0)``."""
-    if label.endswith("]") and "[t" in label:
-        base, off = label[:-1].split("[t")
-        return base, int(off)
-    return label, 0
 
 
 def _is_call(s: str) -> bool:

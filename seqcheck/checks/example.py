@@ -52,7 +52,7 @@ from ..backends.numpy_backend import compile_expression, compile_numpy
 from ..display import Displayable
 from ..spec import Typed
 from .example_file import Example, Printed, load_example, loads_example
-from .example_file.cache import FUNCTIONS, cached_on_spec, parse_cached
+from .example_file.cache import COMPILED, cached_on_spec, parse_cached
 from .example_file.model import printed_class
 
 __all__ = ["Printed", "Example", "EntryResult", "ExampleReport", "VERDICTS",
@@ -111,10 +111,10 @@ class _Evaluator:
         """The compiled equation of variable ``p`` or the compiled expr of entry ``p``."""
         spec = self.ex.spec
         if isinstance(p, Printed) and p.expr is not None:
-            return cached_on_spec(FUNCTIONS, spec, ("expr", p.expr),
+            return cached_on_spec(COMPILED, spec, ("expr", p.expr),
                            lambda: compile_expression(spec, parse_cached(spec, p.expr)))
         e = spec.equation(p if isinstance(p, str) else p.name)
-        return cached_on_spec(FUNCTIONS, spec, ("equation", e.target),
+        return cached_on_spec(COMPILED, spec, ("equation", e.target),
                        lambda: compile_expression(spec, Typed(e.expr, e.shape)))
 
     def evaluate(self, fn: Callable, t: int, variable: Callable[[str, int], np.ndarray]):

@@ -117,8 +117,9 @@ class GraphLayout:
     pitch: float
 
 
-def as_spec(spec):
-    from ..dynamics.measure import as_spec
+def _spec_of(spec):
+    """A Spec from a Spec or a name (dynamics is imported when a figure needs it)."""
+    from ..dynamics.sampling import as_spec
 
     return as_spec(spec)
 
@@ -219,7 +220,7 @@ def graph_figure(spec, steps: int = 3, *, params: bool = False):
     from matplotlib.lines import Line2D
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
-    spec = as_spec(spec)
+    spec = _spec_of(spec)
     ug = unfold(spec, steps, params=params)
     g = ug.graph
     layout = graph_layout(ug)

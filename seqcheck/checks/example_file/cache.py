@@ -3,7 +3,7 @@
 A Hypothesis run loads hundreds of example files over a few specs, and each entry's
 ``expr`` and equation is typed and compiled: :func:`load_spec_cached` keeps the specs by
 path and modification time, :func:`parse_cached` the typed expressions, and
-:func:`cached_on_spec` with :data:`FUNCTIONS` the compiled functions
+:func:`cached_on_spec` with :data:`COMPILED` the compiled functions
 (``checks/example.py``).
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ...spec import Spec, Typed, load_spec
 
-__all__ = ["FUNCTIONS", "cached_on_spec", "load_spec_cached", "parse_cached"]
+__all__ = ["COMPILED", "cached_on_spec", "load_spec_cached", "parse_cached"]
 
 _SPECS: dict[tuple[str, int], Spec] = {}
 
@@ -33,7 +33,7 @@ def load_spec_cached(path: Path) -> Spec:
 # expressions costs milliseconds each, and a Hypothesis run checks hundreds of files.
 # The spec is kept beside each value, so its id cannot be reused while cached.
 _TYPED: dict[tuple, tuple[Spec, Typed]] = {}
-FUNCTIONS: dict[tuple, tuple[Spec, Callable]] = {}
+COMPILED: dict[tuple, tuple[Spec, Callable]] = {}
 
 
 def cached_on_spec(table: dict, spec: Spec, key, make: Callable):
