@@ -192,3 +192,16 @@ def test_a_new_engine_is_one_module_and_one_row_of_engines(monkeypatch):
         make_target("numpy:GRU")
     with pytest.raises(SeqcheckError, match="runs on numpy, in numpy's layout"):
         make_target("numpy:Elman", mapping="cell.toml")
+
+
+def test_cli_conformance_torchscript_json(capsys):
+    """torch.nn's cells scripted and its sequence modules traced, held to torch's equations
+    with gradients (TorchScript modules are copied by save and load)."""
+    assert main(["conformance", "--engine", "torchscript", "--max-examples", "3",
+                 "--dtype", "float64", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert {(r["unit"], r["attributes"]["compiled by"]) for r in rows} == {
+        (u, "torch.jit.script") for u in ("RNNCell", "LSTMCell", "GRUCell")} | {
+        (u, "torch.jit.trace") for u in ("RNN", "LSTM", "GRU")}
+    failed = [(r["unit"], r["detail"]) for r in rows if not r["ok"]]
+    assert all(r["gradients"] for r in rows) and not failed, failed

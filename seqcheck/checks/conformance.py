@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from ..errors import SeqcheckError
 from .verify import verify
 
-__all__ = ["Row", "Entry", "entries", "run_conformance", "format_table", "format_attributes"]
+__all__ = ["ENGINE_NAMES", "Row", "Entry", "entries", "run_conformance", "format_table",
+           "format_attributes"]
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,22 @@ def _torch_entries(device: str) -> list[Entry]:
     return out
 
 
+def _torchscript_entries() -> list[Entry]:
+    """torch.nn's units as TorchScript: the cells scripted, the sequence modules traced
+    (torch cannot run a scripted LSTM, GRU or RNN: they have no ``forward``)."""
+    from ..adapters.torch_nn import TorchTarget
+    from ..adapters.torch_nn.modules import torchscript_factory
+
+    out = []
+    for how, units in (("script", ("RNNCell", "LSTMCell", "GRUCell")),
+                       ("trace", ("RNN", "LSTM", "GRU"))):
+        for unit in units:
+            factory = torchscript_factory(unit, how)
+            make = functools.partial(TorchTarget, factory, name=factory.__name__)
+            out.append(Entry("torchscript", unit, {"compiled by": f"torch.jit.{how}"}, make))
+    return out
+
+
 def _onnx_entries() -> list[Entry]:
     from ..adapters.onnx import ENGINES, OPS, OnnxTarget, attribute_variants
 
@@ -139,15 +156,19 @@ def _reservoirpy_entries() -> list[Entry]:
     return out
 
 
+#: The engines the matrix has rows for, in the order it runs them.
+ENGINE_NAMES = ("torch", "torch-cuda", "torchscript", "onnx", "onnxruntime", "reservoirpy")
+
+
 def entries(engines: Iterable[str] | None = None) -> list[Entry]:
     """Every row of the matrix, for ``engines`` (default: all that exist here).
 
     Arguments:
-        engines: a subset of ``"torch"``, ``"torch-cuda"``, ``"onnx"``, ``"onnxruntime"``,
-            ``"reservoirpy"``.
+        engines: a subset of ``"torch"``, ``"torch-cuda"``, ``"torchscript"``, ``"onnx"``,
+            ``"onnxruntime"``, ``"reservoirpy"``.
     """
     wanted = set(engines) if engines is not None else None
-    known = {"torch", "torch-cuda", "onnx", "onnxruntime", "reservoirpy"}
+    known = set(ENGINE_NAMES)
     if wanted is not None and not wanted <= known:
         raise SeqcheckError(f"unknown engine {', '.join(sorted(wanted - known))}; "
                             f"choose from {', '.join(sorted(known))}")
@@ -160,6 +181,8 @@ def entries(engines: Iterable[str] | None = None) -> list[Entry]:
             out += _torch_entries("cuda")
         elif wanted is not None:
             raise SeqcheckError("engine torch-cuda: torch sees no CUDA device here")
+    if wanted is None or "torchscript" in wanted:
+        out += _torchscript_entries()
     if wanted is None or wanted & {"onnx", "onnxruntime"}:
         out += [e for e in _onnx_entries() if wanted is None or e.engine in wanted]
     if wanted is None or "reservoirpy" in wanted:

@@ -8,16 +8,18 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..checks.conformance import ENGINE_NAMES
 from .arguments import add_json_flag, add_search_options
 from .output import dump_json
 
-HELP = ("the matrix: torch.nn (CPU; CUDA when present), onnx.reference, onnxruntime and "
-        "reservoirpy, every unit and attribute variant, against the equations each documents")
+HELP = ("the matrix: torch.nn (CPU; CUDA when present), TorchScript, onnx.reference, "
+        "onnxruntime and reservoirpy, every unit and attribute variant, against the equations "
+        "each documents")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", action="append",
-                        choices=("torch", "torch-cuda", "onnx", "onnxruntime", "reservoirpy"),
+                        choices=ENGINE_NAMES,
                         help="only these engines (repeatable; default all that are installed)")
     add_search_options(parser, 25, "cases per row", "seed of every row's search",
                        dtype="only this dtype (default every dtype an engine runs in)")

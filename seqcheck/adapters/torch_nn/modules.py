@@ -9,7 +9,8 @@ import numpy as np
 
 from ...errors import SeqcheckError
 
-__all__ = ["build_module", "copy_module", "expect_shape", "factory_name", "torch_dtype"]
+__all__ = ["build_module", "copy_module", "expect_shape", "factory_name", "torch_dtype",
+           "torchscript_factory"]
 
 
 def expect_shape(tensor, shape: tuple, what: str) -> None:
@@ -86,3 +87,35 @@ def copy_module(module):
             buffer.seek(0)
             return torch.jit.load(buffer)
     return copy.deepcopy(module)
+
+
+def torchscript_factory(unit: str, how: str):
+    """A factory ``(input_size, hidden_size) -> module``: ``torch.nn.<unit>`` built, then
+    compiled by ``torch.jit.<how>`` (``"script"``, or ``"trace"`` on a one-step batch of 2
+    with its initial state), as a user would ship it. The warnings torch gives while
+    compiling (TorchScript's deprecation, the tracer's notes) are silenced here.
+
+    >>> make = torchscript_factory("GRUCell", "script")
+    >>> type(make(3, 2)).__name__
+    'RecursiveScriptModule'
+    """
+    import warnings
+
+    import torch
+
+    cls = getattr(torch.nn, unit)
+
+    def make(input_size: int, hidden_size: int):
+        module = build_module(cls, input_size, hidden_size)
+        with warnings.catch_warnings():  # torch's deprecation and tracer notes on this step
+            warnings.simplefilter("ignore")
+            if how == "script":
+                return torch.jit.script(module)
+            cell = unit.endswith("Cell")
+            x = torch.zeros((2, input_size) if cell else (1, 2, input_size))
+            h = torch.zeros((2, hidden_size) if cell else (1, 2, hidden_size))
+            state = (h, h) if "LSTM" in unit else h
+            return torch.jit.trace(module, (x, state))
+
+    make.__name__ = f"torch.jit.{how}(torch.nn.{unit})"
+    return make
