@@ -4,11 +4,8 @@ One expression is parsed and whitelist-checked (:mod:`.parse`), its references c
 and typed against a scope (:mod:`.typecheck`) into a :class:`Typed` SymPy expression
 (:mod:`.values`) with a NumPy-style shape (:mod:`.shapes`); the limits and the names of
 refused constructs are tables (:mod:`.tables`). The language is in docs/spec-language.md.
-``did_you_mean`` (:mod:`seqcheck.spec.suggest`) is named here too, for the modules that
-import it from the grammar.
 """
 
-from ..suggest import did_you_mean
 from .parse import parse_expression, references
 from .shapes import format_shape, same_dim, same_shape, sympy_shape
 from .tables import LIMITS
@@ -28,6 +25,5 @@ __all__ = [
     "sympy_shape",
     "same_dim",
     "same_shape",
-    "did_you_mean",
     "LIMITS",
 ]

@@ -12,11 +12,10 @@ The stages, in order:
   assembles the spec.
 
 :mod:`.loaders` (``loads_spec``, ``load_spec``, ``parse_in_spec``) and :mod:`.variant` are
-the entry points. ``toml_string`` (:mod:`seqcheck.spec.toml_text`) is named here too.
+the entry points.
 """
 
-from ..toml_text import toml_string
 from .loaders import load_spec, loads_spec, parse_in_spec
 from .variant import variant
 
-__all__ = ["load_spec", "loads_spec", "parse_in_spec", "toml_string", "variant"]
+__all__ = ["load_spec", "loads_spec", "parse_in_spec", "variant"]
