@@ -194,6 +194,41 @@ def test_a_new_engine_is_one_module_and_one_row_of_engines(monkeypatch):
         make_target("numpy:Elman", mapping="cell.toml")
 
 
+def test_an_object_of_a_new_package_is_one_module_and_one_row_of_packages(monkeypatch):
+    """seqcheck.adapters.engines.PACKAGES: objects defined in a package with a row are held
+    by its adapter's object_target(), classes and instances alike, by name or by value."""
+    import sys
+    import types
+
+    from seqcheck.adapters import engines
+
+    cells = types.ModuleType("numpycells")
+    elman = type("Elman", (), {"__module__": "numpycells"})  # a class of that package
+    cells.Elman = elman
+    adapter = types.ModuleType("numpycells_adapter")
+
+    def object_target(obj, name):
+        if obj is not elman and not isinstance(obj, elman):
+            raise SeqcheckError(f"numpycells has no adapter for {obj!r}")
+        return NumpyRNN()
+
+    adapter.object_target = object_target
+    monkeypatch.setitem(sys.modules, "numpycells", cells)
+    monkeypatch.setitem(sys.modules, "numpycells_adapter", adapter)
+    monkeypatch.setitem(engines.PACKAGES, "numpycells", "numpycells_adapter")
+
+    assert engines.package_of(elman) == engines.package_of(elman()) == "numpycells"
+    assert engines.package_of(cells) == "numpycells"
+    assert isinstance(make_target("numpycells:Elman"), NumpyRNN)
+    assert verify(elman(), max_examples=5).ok
+    with pytest.raises(SeqcheckError, match="no adapter for"):
+        make_target(type("Other", (), {"__module__": "numpycells.sub"}))
+    # torch's modules are no PACKAGES row: they go on to torch's own layouts
+    import torch
+
+    assert engines.object_target(torch.nn.GRUCell) is None
+
+
 def test_cli_conformance_torchscript_json(capsys):
     """torch.nn's cells scripted and its sequence modules traced, held to torch's equations
     with gradients (TorchScript modules are copied by save and load)."""

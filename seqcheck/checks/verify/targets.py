@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-from ...adapters.engines import engine_of, engine_target
+from ...adapters.engines import engine_of, engine_target, object_target
 from ...errors import SeqcheckError
 
 __all__ = ["resolve_target", "make_target"]
@@ -44,7 +44,9 @@ def make_target(target, layout=None, *, attributes=None, mapping=None):
     Arguments:
         target: a Target (returned as is); ``"<engine>:<operator>"`` such as
             ``"onnx:LSTM"`` or ``"onnxruntime:GRU"`` (:mod:`seqcheck.adapters.engines`);
-            or a torch module, class or factory, or a ``"module:attr"`` string naming one.
+            an object of a package with an adapter (``keras.layers.GRU``,
+            :data:`~seqcheck.adapters.engines.PACKAGES`); or a torch module, class or
+            factory; or a ``"module:attr"`` string naming any of these.
         layout: for a torch target, a :mod:`seqcheck.adapters.torch_nn` layout
             (default: recognised from torch's parameter names and shapes).
         attributes: ONNX attributes, ``{"direction": "reverse", "clip": 0.5, ...}``.
@@ -71,6 +73,10 @@ def make_target(target, layout=None, *, attributes=None, mapping=None):
                             f"{target if isinstance(target, str) else type(target).__name__}")
     obj = resolve_target(target)
     name = target if isinstance(target, str) else None
+    if mapping is None and layout is None:
+        held = object_target(obj, name)
+        if held is not None:
+            return held
     if mapping is not None:
         if layout is not None:
             raise SeqcheckError("pass a layout or a mapping file, not both")
