@@ -21,43 +21,16 @@ nothing is skipped silently.
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ..errors import SeqcheckError
+from .engine_rows import ENGINE_NAMES, Entry, entries, format_attributes
 from .verify import verify
 
 __all__ = ["ENGINE_NAMES", "Row", "Entry", "entries", "run_conformance", "format_table",
            "format_attributes"]
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One row to run: an engine's unit with some attributes.
-
-    Arguments:
-        engine: ``"torch"``, ``"torch-cuda"``, ``"onnx"`` or ``"onnxruntime"``.
-        unit: the class or operator, e.g. ``"LSTMCell"``, ``"GRU"``.
-        attributes: what the row sets, as ``{name: value}`` (empty: the defaults).
-        make: builds the :class:`~seqcheck.adapters.base.Target` (and may raise
-            :class:`SeqcheckError` when the engine is missing).
-        baseline: for an attribute row, the attributes without the one it sets, to tell
-            an ignored attribute from a wrong result (None: no such comparison).
-        spec: what to hold the target to (default: its ``default_spec()``).
-    """
-
-    engine: str
-    unit: str
-    attributes: dict
-    make: Callable
-    baseline: Callable | None = None
-    spec: Callable | None = None
-
-    @property
-    def label(self) -> str:
-        return f"{self.unit} ({format_attributes(self.attributes)})"
 
 
 @dataclass(frozen=True)
@@ -82,120 +55,6 @@ class Row:
                 "ok": self.verdict == "conforms", "detail": self.detail,
                 "gradients": self.gradients, "examples": self.examples,
                 "seconds": round(self.seconds, 3), **self.extra}
-
-
-# -- the entries ----------------------------------------------------------------------
-def _torch_entries(device: str) -> list[Entry]:
-    from ..adapters.torch_nn import TorchTarget
-
-    engine = "torch" if device == "cpu" else f"torch-{device}"
-    rows = [("RNNCell", {}), ("LSTMCell", {}), ("GRUCell", {}),
-            ("RNN", {}), ("LSTM", {}), ("GRU", {}),
-            ("LSTM", {"batch_first": True}),
-            ("RNN", {"nonlinearity": "relu"}),
-            ("LSTM", {"num_layers": 2}), ("GRU", {"bidirectional": True}),
-            ("LSTM", {"num_layers": 2, "bidirectional": True}),
-            ("GRU", {"bias": False}), ("LSTM", {"proj_size": 2})]
-    out = []
-    for unit, attrs in rows:
-        def make(unit=unit, attrs=attrs):
-            import torch
-
-            cls = getattr(torch.nn, unit)
-            factory = functools.partial(cls, **attrs) if attrs else cls
-            kwargs = {"device": device} if device != "cpu" else {}
-            return TorchTarget(factory, name=f"torch.nn.{unit}", **kwargs)
-        out.append(Entry(engine, unit, dict(attrs), make))
-    return out
-
-
-def _torchscript_entries() -> list[Entry]:
-    """torch.nn's units as TorchScript: the cells scripted, the sequence modules traced
-    (torch cannot run a scripted LSTM, GRU or RNN: they have no ``forward``)."""
-    from ..adapters.torch_nn import TorchTarget
-    from ..adapters.torch_nn.modules import torchscript_factory
-
-    out = []
-    for how, units in (("script", ("RNNCell", "LSTMCell", "GRUCell")),
-                       ("trace", ("RNN", "LSTM", "GRU"))):
-        for unit in units:
-            factory = torchscript_factory(unit, how)
-            make = functools.partial(TorchTarget, factory, name=factory.__name__)
-            out.append(Entry("torchscript", unit, {"compiled by": f"torch.jit.{how}"}, make))
-    return out
-
-
-def _onnx_entries() -> list[Entry]:
-    from ..adapters.onnx import ENGINES, OPS, OnnxTarget, attribute_variants
-
-    out = []
-    for engine in ENGINES:
-        for op in OPS:
-            for attrs in attribute_variants(op):
-                make = functools.partial(OnnxTarget, engine, op, dict(attrs))
-                baseline = None
-                if len(attrs) == 1:
-                    baseline = functools.partial(OnnxTarget, engine, op, {})
-                out.append(Entry(engine, op, dict(attrs), make, baseline))
-    return out
-
-
-def _reservoirpy_entries() -> list[Entry]:
-    """Each reservoir node against seed 003's ESN and against what its docstring states."""
-    from ..adapters.reservoirpy import NODES, ReservoirpyTarget
-    from ..spec import load_spec
-
-    out = []
-    for node in NODES:
-        make = functools.partial(ReservoirpyTarget, node)
-        out.append(Entry("reservoirpy", node, {"held to": "esn (seed 003)"}, make,
-                         spec=functools.partial(load_spec, "esn")))
-        if NODES[node][1] != "esn":
-            out.append(Entry("reservoirpy", node, {"held to": "its docstring"}, make,
-                             spec=lambda make=make: make().documented_spec()))
-    return out
-
-
-#: The engines the matrix has rows for, in the order it runs them.
-ENGINE_NAMES = ("torch", "torch-cuda", "torchscript", "onnx", "onnxruntime", "reservoirpy")
-
-
-def entries(engines: Iterable[str] | None = None) -> list[Entry]:
-    """Every row of the matrix, for ``engines`` (default: all that exist here).
-
-    Arguments:
-        engines: a subset of ``"torch"``, ``"torch-cuda"``, ``"torchscript"``, ``"onnx"``,
-            ``"onnxruntime"``, ``"reservoirpy"``.
-    """
-    wanted = set(engines) if engines is not None else None
-    known = set(ENGINE_NAMES)
-    if wanted is not None and not wanted <= known:
-        raise SeqcheckError(f"unknown engine {', '.join(sorted(wanted - known))}; "
-                            f"choose from {', '.join(sorted(known))}")
-    out: list[Entry] = []
-    if wanted is None or "torch" in wanted:
-        out += _torch_entries("cpu")
-    if wanted is None or "torch-cuda" in wanted:
-        cuda = _cuda_available()
-        if cuda:
-            out += _torch_entries("cuda")
-        elif wanted is not None:
-            raise SeqcheckError("engine torch-cuda: torch sees no CUDA device here")
-    if wanted is None or "torchscript" in wanted:
-        out += _torchscript_entries()
-    if wanted is None or wanted & {"onnx", "onnxruntime"}:
-        out += [e for e in _onnx_entries() if wanted is None or e.engine in wanted]
-    if wanted is None or "reservoirpy" in wanted:
-        out += _reservoirpy_entries()
-    return out
-
-
-def _cuda_available() -> bool:
-    try:
-        import torch
-    except ImportError:
-        return False
-    return bool(torch.cuda.is_available())
 
 
 # -- running ----------------------------------------------------------------------------
@@ -261,14 +120,6 @@ def run_conformance(engines: Iterable[str] | None = None, *, max_examples: int =
             if progress is not None:
                 progress(row)
     return rows
-
-
-def format_attributes(attributes: dict) -> str:
-    """``clip=0.5, activations=Sigmoid,Relu``: as ``--attr`` takes them."""
-    def show(v) -> str:
-        return ",".join(map(str, v)) if isinstance(v, (tuple, list)) else str(v)
-
-    return ", ".join(f"{k}={show(v)}" for k, v in attributes.items()) or "defaults"
 
 
 def format_table(rows: list[Row]) -> str:

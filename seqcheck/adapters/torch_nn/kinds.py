@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from ...errors import SeqcheckError
 from .layouts import Layout
-from .modules import build_module, expect_shape, torch_dtype
+from .modules import build_module, expect_shape, original_module, torch_dtype
 from .structure import read_configuration
 
 __all__ = ["CellLayout", "ModuleBuilding", "SequenceLayout", "layout_of_module"]
@@ -215,6 +215,7 @@ def layout_of_module(module) -> Layout:
     >>> type(layout).__name__, layout.spec_name
     ('CellLayout', 'lstm')
     """
+    module = original_module(module)  # torch.compile's wrapper: the layout of what it wraps
     found = read_configuration(module)
     kind = SequenceLayout if found.sequence else CellLayout
     return kind(found.family, type(module), **found.fields)

@@ -5,11 +5,15 @@ torch is imported inside each function, never at import time.
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+
 import numpy as np
 
 from ...errors import SeqcheckError
 
-__all__ = ["build_module", "copy_module", "expect_shape", "factory_name", "torch_dtype",
+__all__ = ["build_module", "compiled_context", "compiled_factory", "copy_module", "eager_note",
+           "expect_shape", "factory_name", "import_dynamo", "original_module", "torch_dtype",
            "torchscript_factory"]
 
 
@@ -36,6 +40,75 @@ def factory_name(factory) -> str:
     if name is None:
         return type(factory).__name__
     return f"torch.nn.{name}" if getattr(torch.nn, name, None) is factory else name
+
+
+def original_module(module):
+    """The module ``torch.compile`` wrapped (its ``_orig_mod``), or ``module`` itself.
+
+    A compiled module (an ``OptimizedModule``) runs the code torch generated for the
+    original module and delegates attribute access to it, but names its parameters
+    ``_orig_mod.weight_ih``: its layout is read off the original, and the compiled module
+    is what runs.
+
+    >>> import torch
+    >>> compiled = compiled_factory("GRUCell")(3, 2)
+    >>> type(original_module(compiled)).__name__, original_module(compiled) is compiled
+    ('GRUCell', False)
+    """
+    if type(module).__name__ == "OptimizedModule" and hasattr(module, "_orig_mod"):
+        return module._orig_mod
+    return module
+
+
+def import_dynamo():
+    """``torch._dynamo``, imported with torch's own deprecation notice silenced: dynamo and
+    inductor load ``torch.utils.mkldnn``, which uses ``torch.jit.script_method``, so it is
+    imported here first."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r"`torch\.jit\.script_method` is deprecated",
+                                DeprecationWarning)
+        import torch._dynamo
+        import torch.utils.mkldnn  # noqa: F401
+
+    return torch._dynamo
+
+
+@contextlib.contextmanager
+def compiled_context(module):
+    """A context in which a ``torch.compile`` module compiles every case it meets.
+
+    torch compiles a module again for each new shape (sizes 0 and 1 always get their own
+    graphs), and after ``torch._dynamo.config.recompile_limit`` graphs (8) it silently runs
+    the original module eagerly: the cases after that would hold eager torch to the spec,
+    not the generated code. Inside this context the limit is lifted, and hitting it raises.
+    The notice dynamo gives while tracing (it reads ``.grad`` of non-leaf tensors) is
+    silenced. For any other module the context does nothing.
+    """
+    if original_module(module) is module:
+        yield
+        return
+    dynamo = import_dynamo()
+    with warnings.catch_warnings(), dynamo.config.patch(
+            recompile_limit=100_000, accumulated_recompile_limit=100_000,
+            fail_on_recompile_limit_hit=True):
+        warnings.filterwarnings("ignore", r"The \.grad attribute of a Tensor that is not a leaf",
+                                UserWarning)
+        yield
+
+
+def eager_note(module) -> str:
+    """``""``, or why a ``torch.compile`` module runs eagerly: dynamo does not trace torch's
+    RNN, LSTM and GRU modules unless ``torch._dynamo.config.allow_rnn`` is set (it runs
+    them as they are, and only the code around them is compiled)."""
+    import torch
+
+    original = original_module(module)
+    if original is module or not isinstance(original, torch.nn.RNNBase):
+        return ""
+    if import_dynamo().config.allow_rnn:
+        return " (compiled: torch._dynamo.config.allow_rnn is set)"
+    return (" (torch.compile runs it eagerly: dynamo skips torch's RNN modules unless "
+            "torch._dynamo.config.allow_rnn is set)")
 
 
 def build_module(factory, input_size: int, hidden_size: int, **kwargs):
@@ -87,6 +160,30 @@ def copy_module(module):
             buffer.seek(0)
             return torch.jit.load(buffer)
     return copy.deepcopy(module)
+
+
+def compiled_factory(unit, **options):
+    """A factory ``(input_size, hidden_size) -> module``: ``torch.nn.<unit>`` (or the class
+    ``unit``) built, then
+    wrapped by ``torch.compile(module, **options)`` (``backend="inductor"`` generates C++ on
+    the CPU, Triton on CUDA; ``"aot_eager"`` traces forward and backward without
+    generating code).
+
+    >>> make = compiled_factory("GRUCell", backend="aot_eager")
+    >>> make.__name__, type(make(3, 2)).__name__
+    ("torch.compile(torch.nn.GRUCell, backend='aot_eager')", 'OptimizedModule')
+    """
+    import torch
+
+    cls = getattr(torch.nn, unit) if isinstance(unit, str) else unit
+
+    def make(input_size: int, hidden_size: int):
+        import_dynamo()
+        return torch.compile(build_module(cls, input_size, hidden_size), **options)
+
+    shown = "".join(f", {k}={v!r}" for k, v in options.items())
+    make.__name__ = f"torch.compile({factory_name(cls)}{shown})"
+    return make
 
 
 def torchscript_factory(unit: str, how: str):

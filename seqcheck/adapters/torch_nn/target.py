@@ -7,7 +7,14 @@ import numpy as np
 from ...errors import SeqcheckError
 from ..base import Observed, Target, projection_loss
 from .layouts import Layout
-from .modules import copy_module, factory_name, torch_dtype
+from .modules import (
+    compiled_context,
+    copy_module,
+    eager_note,
+    factory_name,
+    original_module,
+    torch_dtype,
+)
 from .recognise import PROBE, layout_for
 from .structure import check_attributes, read_structure
 
@@ -47,8 +54,11 @@ class TorchTarget(Target):
         self.target = target
         self.layout = layout or layout_for(target)
         self.instance = isinstance(target, torch.nn.Module)
-        self.name = name or (factory_name(type(target)) if self.instance else factory_name(target))
-        self.description = f"layout of {self.layout.describe()}"
+        if name is None and self.instance:
+            name = factory_name(type(original_module(target)))
+            name = name if original_module(target) is target else f"torch.compile({name})"
+        self.name = name or factory_name(target)
+        self.description = f"layout of {self.layout.describe()}" + eager_note(target)
         self.states = tuple(self.layout.states)
         self.outputs = tuple(self.layout.outputs)
         first = next(target.parameters(), None) if self.instance else None
@@ -95,7 +105,7 @@ class TorchTarget(Target):
             if built != wanted:
                 raise SeqcheckError(f"{self.name}({sizes['D']}, {sizes['H']}) built a module "
                                     f"of sizes {built}, not {wanted}")
-            params = {n: tuple(p.shape) for n, p in m.named_parameters()}
+            params = {n: tuple(p.shape) for n, p in original_module(m).named_parameters()}
             check_attributes(m, self.name, read_structure(params, self.name),
                               self.layout.proj_size)
             self._modules[key] = m
@@ -121,7 +131,7 @@ class TorchTarget(Target):
 
         x = tensor(case.inputs["x"])
         initial = {s: tensor(case.initial[s]) for s in self.states}
-        with torch.enable_grad():
+        with torch.enable_grad(), compiled_context(module):
             per_step, final = self.layout.run(module, x, initial)
             if gradients:
                 projection_loss(case, self.outputs, self.states, per_step, final,

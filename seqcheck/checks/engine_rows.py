@@ -1,0 +1,189 @@
+"""The rows of the conformance matrix (:mod:`.conformance`): one function per engine.
+
+Each function returns the :class:`Entry` values of one engine: which unit, with which
+attributes, built how, held to which spec. :data:`ENGINE_ROWS` names them in the order the
+matrix runs them; a new engine is one function and one row (its adapter module builds the
+targets; docs/architecture.md, "A new target engine").
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from ..errors import SeqcheckError
+
+__all__ = ["ENGINE_NAMES", "ENGINE_ROWS", "Entry", "entries", "format_attributes"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row to run: an engine's unit with some attributes.
+
+    Arguments:
+        engine: ``"torch"``, ``"torch-cuda"``, ``"onnx"`` or ``"onnxruntime"``.
+        unit: the class or operator, e.g. ``"LSTMCell"``, ``"GRU"``.
+        attributes: what the row sets, as ``{name: value}`` (empty: the defaults).
+        make: builds the :class:`~seqcheck.adapters.base.Target` (and may raise
+            :class:`SeqcheckError` when the engine is missing).
+        baseline: for an attribute row, the attributes without the one it sets, to tell
+            an ignored attribute from a wrong result (None: no such comparison).
+        spec: what to hold the target to (default: its ``default_spec()``).
+    """
+
+    engine: str
+    unit: str
+    attributes: dict
+    make: Callable
+    baseline: Callable | None = None
+    spec: Callable | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.unit} ({format_attributes(self.attributes)})"
+
+
+def format_attributes(attributes: dict) -> str:
+    """``clip=0.5, activations=Sigmoid,Relu``: as ``--attr`` takes them."""
+    def show(v) -> str:
+        return ",".join(map(str, v)) if isinstance(v, (tuple, list)) else str(v)
+
+    return ", ".join(f"{k}={show(v)}" for k, v in attributes.items()) or "defaults"
+
+
+def _torch_entries(device: str) -> list[Entry]:
+    from ..adapters.torch_nn import TorchTarget
+
+    engine = "torch" if device == "cpu" else f"torch-{device}"
+    rows = [("RNNCell", {}), ("LSTMCell", {}), ("GRUCell", {}),
+            ("RNN", {}), ("LSTM", {}), ("GRU", {}),
+            ("LSTM", {"batch_first": True}),
+            ("RNN", {"nonlinearity": "relu"}),
+            ("LSTM", {"num_layers": 2}), ("GRU", {"bidirectional": True}),
+            ("LSTM", {"num_layers": 2, "bidirectional": True}),
+            ("GRU", {"bias": False}), ("LSTM", {"proj_size": 2})]
+    out = []
+    for unit, attrs in rows:
+        def make(unit=unit, attrs=attrs):
+            import torch
+
+            cls = getattr(torch.nn, unit)
+            factory = functools.partial(cls, **attrs) if attrs else cls
+            kwargs = {"device": device} if device != "cpu" else {}
+            return TorchTarget(factory, name=f"torch.nn.{unit}", **kwargs)
+        out.append(Entry(engine, unit, dict(attrs), make))
+    return out
+
+
+def _torchscript_entries() -> list[Entry]:
+    """torch.nn's units as TorchScript: the cells scripted, the sequence modules traced
+    (torch cannot run a scripted LSTM, GRU or RNN: they have no ``forward``)."""
+    from ..adapters.torch_nn import TorchTarget
+    from ..adapters.torch_nn.modules import torchscript_factory
+
+    out = []
+    for how, units in (("script", ("RNNCell", "LSTMCell", "GRUCell")),
+                       ("trace", ("RNN", "LSTM", "GRU"))):
+        for unit in units:
+            factory = torchscript_factory(unit, how)
+            make = functools.partial(TorchTarget, factory, name=factory.__name__)
+            out.append(Entry("torchscript", unit, {"compiled by": f"torch.jit.{how}"}, make))
+    return out
+
+
+def _onnx_entries(engine: str) -> list[Entry]:
+    from ..adapters.onnx import OPS, OnnxTarget, attribute_variants
+
+    out = []
+    for op in OPS:
+        for attrs in attribute_variants(op):
+            make = functools.partial(OnnxTarget, engine, op, dict(attrs))
+            baseline = None
+            if len(attrs) == 1:
+                baseline = functools.partial(OnnxTarget, engine, op, {})
+            out.append(Entry(engine, op, dict(attrs), make, baseline))
+    return out
+
+
+def _reservoirpy_entries() -> list[Entry]:
+    """Each reservoir node against seed 003's ESN and against what its docstring states."""
+    from ..adapters.reservoirpy import NODES, ReservoirpyTarget
+    from ..spec import load_spec
+
+    out = []
+    for node in NODES:
+        make = functools.partial(ReservoirpyTarget, node)
+        out.append(Entry("reservoirpy", node, {"held to": "esn (seed 003)"}, make,
+                         spec=functools.partial(load_spec, "esn")))
+        if NODES[node][1] != "esn":
+            out.append(Entry("reservoirpy", node, {"held to": "its docstring"}, make,
+                             spec=lambda make=make: make().documented_spec()))
+    return out
+
+
+def _compiled_entries() -> list[Entry]:
+    """torch.nn's cells after ``torch.compile`` (inductor, dynamic shapes): the code torch
+    generates, forward and backward. torch's RNN, LSTM and GRU are not rows: dynamo runs
+    them eagerly unless ``torch._dynamo.config.allow_rnn`` is set (tests/test_torch_compiled.py)."""
+    from ..adapters.torch_nn import TorchTarget
+    from ..adapters.torch_nn.modules import compiled_factory
+
+    out = []
+    for unit in ("RNNCell", "LSTMCell", "GRUCell"):
+        factory = compiled_factory(unit, backend="inductor", dynamic=True)
+        make = functools.partial(TorchTarget, factory, name=f"torch.compile(torch.nn.{unit})")
+        out.append(Entry("torch-compile", unit, {"compiled by": "torch.compile (inductor)"},
+                         make))
+    return out
+
+
+def _cuda_entries() -> list[Entry]:
+    if not _cuda_available():
+        raise SeqcheckError("engine torch-cuda: torch sees no CUDA device here")
+    return _torch_entries("cuda")
+
+
+def _cuda_available() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
+#: engine name -> its rows, in the order the matrix runs them.
+ENGINE_ROWS: dict[str, Callable[[], list[Entry]]] = {
+    "torch": functools.partial(_torch_entries, "cpu"),
+    "torch-cuda": _cuda_entries,
+    "torchscript": _torchscript_entries,
+    "torch-compile": _compiled_entries,
+    "onnx": functools.partial(_onnx_entries, "onnx"),
+    "onnxruntime": functools.partial(_onnx_entries, "onnxruntime"),
+    "reservoirpy": _reservoirpy_entries,
+}
+
+#: The engines the matrix has rows for, in the order it runs them.
+ENGINE_NAMES = tuple(ENGINE_ROWS)
+
+
+def entries(engines: Iterable[str] | None = None) -> list[Entry]:
+    """Every row of the matrix, for ``engines`` (default: all that exist here).
+
+    Arguments:
+        engines: a subset of :data:`ENGINE_NAMES`. Named explicitly, ``"torch-cuda"``
+            without a CUDA device is an error; by default it is left out.
+    """
+    wanted = list(engines) if engines is not None else None
+    unknown = sorted(set(wanted or ()) - set(ENGINE_NAMES))
+    if unknown:
+        raise SeqcheckError(f"unknown engine {', '.join(unknown)}; "
+                            f"choose from {', '.join(sorted(ENGINE_NAMES))}")
+    out: list[Entry] = []
+    for name, rows in ENGINE_ROWS.items():
+        if wanted is not None and name not in wanted:
+            continue
+        if wanted is None and name == "torch-cuda" and not _cuda_available():
+            continue
+        out += rows()
+    return out
