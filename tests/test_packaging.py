@@ -1,4 +1,5 @@
-"""Packaging promises: the core never imports torch or onnx; one version; explicit API."""
+"""Packaging promises: the core never imports an engine (torch, onnx, jax, keras); one
+version; explicit API."""
 
 import importlib.metadata
 import json
@@ -7,7 +8,7 @@ import sys
 
 import seqcheck
 
-HEAVY = {"torch", "onnx", "onnxruntime", "matplotlib"}
+HEAVY = {"torch", "onnx", "onnxruntime", "matplotlib", "jax", "flax", "equinox", "keras"}
 
 
 def _modules_after(code: str) -> set[str]:
