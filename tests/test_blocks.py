@@ -109,6 +109,18 @@ def test_check_covers_names_every_fault():
         "not parameters of the spec: W_xx; placed twice: W_hz")
 
 
+def test_a_sum_the_spec_does_not_depend_on_as_a_sum_is_refused():
+    spec = load_spec("gru")
+    layout = {"kernel": gates("W_i{g}", "zrn", transpose=True, axis=1),
+              "recurrent": gates("W_h{g}", "zrn", transpose=True, axis=1),
+              "bias": gates("b_i{g}+b_h{g}", "zrn")}
+    with pytest.raises(SeqcheckError) as info:
+        check_covers(layout, spec, "a one-bias GRU")
+    assert str(info.value) == (
+        "the layout of a one-bias GRU does not fit spec 'gru': b_in + b_hn is not a sum in "
+        "n = tanh(W_in @ x + b_in + r * (W_hn @ h[t-1] + b_hn))")
+
+
 def test_an_empty_term_is_refused():
     with pytest.raises(SeqcheckError, match="at least one"):
         Term(())

@@ -155,8 +155,18 @@ def grads_of(layout: Mapping[str, Block], grads: Mapping[str, np.ndarray],
     return out
 
 
+def _terms(block: Block) -> list[Term]:
+    if isinstance(block, Term):
+        return [block]
+    return [t for part in block.parts for t in _terms(part)]
+
+
 def check_covers(layout: Mapping[str, Block], spec, what: str) -> None:
-    """Raise unless ``layout`` places every parameter of ``spec``, once, and nothing else."""
+    """Raise unless ``layout`` places every parameter of ``spec``, once, and nothing else,
+    and every summed Term is a sum the spec depends on only as a sum (``b_ii + b_hi`` in
+    ``lstm``; not ``b_in + b_hn`` in ``gru``, where r multiplies b_hn alone)."""
+    from .mapping.sums import apart_in
+
     placed = [p for block in layout.values() for p in params_of(block)]
     wanted = set(spec.params)
     missing = sorted(wanted - set(placed))
@@ -165,6 +175,11 @@ def check_covers(layout: Mapping[str, Block], spec, what: str) -> None:
     problems = ([f"not placed: {', '.join(missing)}"] if missing else []) + (
         [f"not parameters of the spec: {', '.join(unknown)}"] if unknown else []) + (
         [f"placed twice: {', '.join(twice)}"] if twice else [])
+    if not problems:
+        for term in (t for block in layout.values() for t in _terms(block)):
+            used = apart_in(spec, term.params) if len(term.params) > 1 else None
+            if used is not None:
+                problems.append(f"{' + '.join(term.params)} is not a sum in {used}")
     if problems:
         raise SeqcheckError(f"the layout of {what} does not fit spec {spec.name!r}: "
                             + "; ".join(problems))

@@ -22,15 +22,21 @@ element belongs to exactly one spec parameter. Both report every problem at once
 :class:`MappingError` (a :class:`~seqcheck.errors.SpecError`) whose diagnostics point into
 the mapping file.
 
+A parameter name that is not a dotted identifier is quoted (``"'lstm/lstm_cell/kernel'[0:H]"``);
+a key ``"b_ii + b_hi"`` maps one slice holding the sum of two spec parameters; a
+``[call]`` table describes a call other than torch's (the state first, as a keyword,
+as a list, or returned after an output).
+
 Index expressions are parsed with :mod:`ast` against a whitelist and never evaluated:
 integer literals and the spec's dims combined with ``+``, ``-`` and ``*``.
 torch is imported only inside functions.
 
 The modules, in the order a file is read and a module is held to it: ``model.py`` (the
 immutable values), ``reader.py`` (located diagnostics), ``slices.py`` (the index grammar),
-``validate.py`` (each key against the spec), ``file.py`` (the loader); ``plan.py`` (the
-slices resolved on a built module), ``sizes.py`` (an instance's sizes), ``calls.py``
-(calling the module) and ``target.py`` (:class:`MappingTarget`).
+``sums.py`` (sums under ``[params]``), ``validate.py`` (each key against the spec),
+``convention.py`` (the ``call`` key), ``file.py`` (the loader); ``plan.py`` (the slices
+resolved on a built module), ``sizes.py`` (an instance's sizes), ``calls.py`` (calling the
+module) and ``target.py`` (:class:`MappingTarget`).
 """
 
 from .file import load_mapping, loads_mapping

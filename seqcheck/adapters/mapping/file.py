@@ -1,10 +1,11 @@
 """Loading a mapping file: :func:`loads_mapping` and :func:`load_mapping`.
 
 The loader runs the stages in order: the TOML text is read with located errors
-(:func:`~seqcheck.spec.locate.read_toml`), the top-level keys are checked, the spec the
-file names is loaded, and the validation pass (``validate.py``, which parses each value
-with ``slices.py``) checks every key against that spec. All problems are raised together
-as one :class:`~.model.MappingError`; a clean file becomes an immutable
+(:func:`~seqcheck.spec.locate.read_toml`), the top-level keys and the kind of call are
+checked, the spec the file names is loaded, and the validation pass checks every key
+against that spec (``validate.py``, which parses each value with ``slices.py`` and each
+sum with ``sums.py``; the call conventions in ``convention.py``). All problems are raised
+together as one :class:`~.model.MappingError`; a clean file becomes an immutable
 :class:`~.model.Mapping`.
 """
 
@@ -15,6 +16,7 @@ from types import MappingProxyType
 
 from ...spec import load_spec
 from ...spec.locate import load_named_spec, read_toml
+from .convention import read_convention, read_kind
 from .model import Mapping, MappingError, Where
 from .reader import MappingReader
 from .validate import (
@@ -24,7 +26,6 @@ from .validate import (
     check_states,
     check_top_keys,
     read_bool,
-    read_call,
     read_fixed,
     read_names,
     read_params,
@@ -62,7 +63,7 @@ def loads_mapping(text: str, *, file: str = "<string>") -> Mapping:
     r = MappingReader(text, file)
     data = read_toml(text, file, r.index, MappingError)
     check_top_keys(r, data)
-    call = read_call(r, data)
+    call = read_kind(r, data)
     flags = {k: read_bool(r, data, k) for k in ("batch_first", "state_layer_axis")}
     notes = data.get("notes", "")
     if not isinstance(notes, str):
@@ -80,18 +81,22 @@ def loads_mapping(text: str, *, file: str = "<string>") -> Mapping:
     states = check_states(r, spec, states)
     check_outputs(r, spec, outputs)
     build = check_build(r, spec, build)
+    convention = read_convention(r, data, call, source, states, outputs)
     params = read_params(r, data, spec)
     fixed = read_fixed(r, data)
     if r.items:
         raise MappingError(r.items)
-    if call == "cell":
-        outputs = states
+    if call == "cell":  # observed every step: the output, and the states it does not hold
+        held = convention.output_vars
+        outputs = held + tuple(s for s in states if s not in held)
     return Mapping(
         file=file, spec=spec, spec_source=data["spec"], call=call, states=states,
         outputs=outputs, batch_first=flags["batch_first"],
         state_layer_axis=flags["state_layer_axis"], build=build, input=source,
         params=MappingProxyType(params), fixed=MappingProxyType(fixed),
-        table=r.where(("params",)), notes=notes)
+        table=r.where(("params",)), notes=notes, output_vars=convention.output_vars,
+        arguments=convention.arguments, state_packing=convention.state_packing,
+        state_keyword=convention.state_keyword, returns=convention.returns)
 
 
 def load_mapping(path: str | Path) -> Mapping:

@@ -8,6 +8,7 @@ and the arithmetic on sizes, :func:`evaluate` and :func:`probe_sizes`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping as MappingType
 from dataclasses import dataclass
 
@@ -17,7 +18,12 @@ from ...errors import Diagnostic, SpecError
 from ...spec import Spec
 
 __all__ = ["Fixed", "Index", "Mapping", "MappingError", "Slice", "Where", "evaluate",
-           "probe_sizes"]
+           "probe_sizes", "shown_name"]
+
+#: A target parameter name written without quotes: a dotted identifier, whose segments
+#: after the first may be numbers (``layers.0.weight``), or a numbered first segment
+#: (``0.weight``, an ``nn.Sequential``'s). Any other name is quoted (``slices.py``).
+PLAIN_NAME = r"(?:[A-Za-z_]\w*|\d+(?=\.))(?:\.\w+)*"
 
 
 class MappingError(SpecError):
@@ -107,7 +113,8 @@ class Slice:
 
     Arguments:
         tensor: the target parameter's name, as in ``module.named_parameters()``
-            (``"weight"``, ``"gates.weight"``, ``"layers.0.bias"``).
+            (``"weight"``, ``"gates.weight"``, ``"layers.0.bias"``,
+            ``"lstm/lstm_cell/kernel"``), without the quotes it may be written in.
         index: one entry per leading axis; axes beyond them are taken whole.
         transpose: the spec parameter is the transpose of the (2-D) slice.
         text: the value as written.
@@ -123,8 +130,21 @@ class Slice:
 
     @property
     def indexed(self) -> str:
-        """The slice without its transpose, e.g. ``"bias[0:H]"``."""
-        return self.tensor + (f"[{', '.join(i.text for i in self.index)}]" if self.index else "")
+        """The slice without its transpose, e.g. ``"bias[0:H]"``, its name quoted if need be."""
+        return shown_name(self.tensor) + (f"[{', '.join(i.text for i in self.index)}]"
+                                          if self.index else "")
+
+
+def shown_name(tensor: str) -> str:
+    """A target parameter's name as a slice writes it: bare if it can be, else quoted.
+
+    >>> # a dotted name is bare; one with '/' or ending in '.T' is quoted
+    >>> shown_name("layers.0.weight"), shown_name("lstm/kernel"), shown_name("cell.T")
+    ('layers.0.weight', "'lstm/kernel'", "'cell.T'")
+    """
+    if re.fullmatch(PLAIN_NAME, tensor) and not tensor.endswith(".T"):
+        return tensor
+    return f'"{tensor}"' if "'" in tensor else f"'{tensor}'"
 
 
 @dataclass(frozen=True)
@@ -151,16 +171,27 @@ class Mapping:
         spec: the spec the target is held to; spec_source: as written in the file.
         call: ``"cell"`` (called once per step) or ``"sequence"`` (once per sequence).
         states: spec states in the order the target takes and returns them.
-        outputs: spec variables the target returns at every step: the states for a
-            cell, the ``outputs`` key for a sequence module.
+        outputs: spec variables observed at every step: for a sequence module the
+            ``outputs`` key; for a cell, the ``outputs`` key (what a returned output holds)
+            followed by the states not among them.
         batch_first: a sequence module takes and returns ``(B, T, .)``.
         state_layer_axis: a sequence module's states are ``(1, B, n)``, as torch's are.
         build: the spec dims the target is called with, ``target(*sizes)``.
         input: the spec's sequence input (``x``).
-        params: ``{spec parameter: Slice}``, in file order.
+        params: ``{spec parameter: Slice}``, in file order; the members of a sum
+            (``"b_ii + b_hi" = ...``) share one Slice (:attr:`groups`).
         fixed: ``{target parameter: Fixed}``.
         table: the ``[params]`` header, where problems of the table as a whole point.
         notes: free text.
+        output_vars: the spec variables the returned output holds, in order; () for a
+            cell that returns only its state.
+        arguments: how the target is called, in order: the input's name, ``"state"``
+            (the states packed as ``state_packing`` says) or a state's name.
+        state_packing: ``"tuple"``, ``"list"`` or ``"separate"`` (each state its own
+            argument or returned value; a single state's default: a bare tensor).
+        state_keyword: the keyword the state is passed under, or None.
+        returns: what the target returns, in order: ``"output"``, ``"state"`` or a
+            state's name.
     """
 
     file: str
@@ -177,6 +208,20 @@ class Mapping:
     fixed: MappingType[str, Fixed]
     table: Where
     notes: str = ""
+    output_vars: tuple[str, ...] = ()
+    arguments: tuple[str, ...] = ()
+    state_packing: str = "tuple"
+    state_keyword: str | None = None
+    returns: tuple[str, ...] = ()
+
+    @property
+    def groups(self) -> dict[Slice, tuple[str, ...]]:
+        """``{Slice: the spec parameters it holds the sum of}``, in file order; one
+        parameter for a plain entry."""
+        out: dict[Slice, tuple[str, ...]] = {}
+        for name, s in self.params.items():
+            out[s] = (*out.get(s, ()), name)
+        return out
 
 
 # -- sizes --------------------------------------------------------------------------

@@ -5,7 +5,8 @@ concrete sizes. It checks what only a built module shows: that every target para
 named exists, that indices are in range, that each slice has its spec parameter's shape,
 and that every target element belongs to exactly one spec parameter (or is fixed). Every
 problem is located in the mapping file and raised together as one
-:class:`~.model.MappingError`. With the texts that messages show sizes and shapes in.
+:class:`~.model.MappingError`. A sum (``"b_ii + b_hi" = ...``) is one slice, checked once
+and named by its members. With the texts that messages show sizes and shapes in.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sympy as sp
 from ...errors import Diagnostic
 from ...spec.grammar import format_shape
 from ...spec.suggest import did_you_mean
-from .model import Mapping, MappingError, Slice, evaluate
+from .model import Mapping, MappingError, Slice, evaluate, shown_name
 
 __all__ = ["Placed", "place_slices", "shapes_text", "sizes_text", "unknown_tensors"]
 
@@ -50,7 +51,7 @@ def place_slices(mapping: Mapping, module, sizes: dict[str, int], how: str,
             (``"the target built as Cell(3, 5)"``).
         target: how to print the target.
     Returns:
-        ``{spec parameter: Placed}``.
+        ``{spec parameter: Placed}``; the members of a sum share one.
     Raises:
         MappingError: every problem found, each located in the mapping file.
     """
@@ -71,18 +72,19 @@ class _Planner:
 
     def plan(self) -> dict[str, Placed]:
         self.items += unknown_tensors(self.m, self.tensors, self.target)
-        placed = {}
-        for name, s in self.m.params.items():
-            p = self._place(name, s) if s.tensor in self.tensors else None
+        placed = {}  # by the slice's label: "W_ii", or "b_ii + b_hi" for a sum
+        for s, members in self.m.groups.items():
+            name = " + ".join(members)
+            p = self._place(name, members[0], s) if s.tensor in self.tensors else None
             if p is not None:
-                placed[name] = p
+                placed[name] = (s, p)
         if not self.items:
             self._coverage(placed)
         if self.items:
             raise MappingError(self.items)
-        return placed
+        return {m: p for s, p in placed.values() for m in self.m.groups[s]}
 
-    def _place(self, name: str, s: Slice) -> Placed | None:
+    def _place(self, name: str, param: str, s: Slice) -> Placed | None:
         shape = tuple(self.tensors[s.tensor].shape)
         if len(s.index) > len(shape):
             self.items.append(s.where.error(
@@ -118,7 +120,7 @@ class _Planner:
                     f"{len(got)}-D", symbol=name, hint="remove '.T'"))
                 return None
             got.reverse()
-        declared = self.m.spec.params[name].shape
+        declared = self.m.spec.params[param].shape
         want = tuple(evaluate(sp.sympify(d), self.sizes) for d in declared)
         if tuple(got) != want:
             self.items.append(s.where.error(
@@ -136,23 +138,23 @@ class _Planner:
                     "add '.T': the target stores it transposed")
         return "the slice must have the spec parameter's shape at every size; check its bounds"
 
-    def _coverage(self, placed: dict[str, Placed]) -> None:
+    def _coverage(self, placed: dict[str, tuple[Slice, Placed]]) -> None:
         owners = {n: np.full(tuple(t.shape), -1, dtype=np.int64)
                   for n, t in self.tensors.items()}
         names = list(placed)
         for k, name in enumerate(names):
-            p = placed[name]
+            s, p = placed[name]
             owner = owners[p.tensor]
             mask = np.zeros(owner.shape, dtype=bool)
             mask[p.key] = True  # a boolean mask: an all-integer key selects one element
             for other in dict.fromkeys(owner[mask & (owner >= 0)].tolist()):
                 both = mask & (owner == other)
-                first = names[other]
-                s = self.m.params[name]
+                first, earlier = names[other], placed[names[other]][0]
+                key = f'"{first}"' if "+" in first else first
                 self.items.append(s.where.error(
                     "overlap", f"{first} and {name} both map {_region(p.tensor, both)}",
-                    symbol=name, details=(f'{first} = "{self.m.params[first].text}" at line '
-                                          f"{self.m.params[first].where.line}", *self.dims),
+                    symbol=name, details=(f'{key} = "{earlier.text}" at line '
+                                          f"{earlier.where.line}", *self.dims),
                     hint="each target element belongs to exactly one spec parameter; check "
                          "the blocks' bounds"))
             owner[mask & (owner < 0)] = k
@@ -170,13 +172,13 @@ class _Planner:
             if not free.any():
                 continue
             if free.all():
-                what = (f"no spec parameter maps {tensor} (the whole tensor, shape "
-                        f"{format_shape(free.shape)})")
+                what = (f"no spec parameter maps {shown_name(tensor)} (the whole tensor, "
+                        f"shape {format_shape(free.shape)})")
                 hint = ("map its elements to spec parameters, or fix its value under "
-                        f"[fixed] if the spec does not use it: {tensor} = 0.0")
+                        f"[fixed] if the spec does not use it: {_toml_key(tensor)} = 0.0")
             else:
                 what = (f"no spec parameter maps {_region(tensor, free)} ({int(free.sum())} of "
-                        f"{free.size} elements of {tensor})")
+                        f"{free.size} elements of {shown_name(tensor)})")
                 hint = ("map these elements to a spec parameter: verify must set every "
                         "element the target computes with")
             self.items.append(self.m.table.error("uncovered", what, symbol=tensor,
@@ -186,7 +188,7 @@ class _Planner:
 def unknown_tensors(m: Mapping, tensors: MappingType, target: str) -> list[Diagnostic]:
     """A located error for every name in the mapping that is not a target parameter."""
     out = []
-    named = [(s.tensor, s.name_where) for s in m.params.values()]
+    named = [(s.tensor, s.name_where) for s in m.groups]
     for tensor, where in named + [(f.tensor, f.where) for f in m.fixed.values()]:
         if tensor not in tensors:
             close = did_you_mean(tensor, tensors)
@@ -204,6 +206,7 @@ def _region(tensor: str, mask: np.ndarray, limit: int = 3) -> str:
     >>> _region("bias", np.isin(np.arange(20), [3, 15, 16, 17, 18, 19]))
     'bias[3:4] and bias[15:20]'
     """
+    tensor = shown_name(tensor)
     if mask.ndim == 0:
         return tensor
     boxes, left = [], mask.copy()
@@ -225,6 +228,17 @@ def _region(tensor: str, mask: np.ndarray, limit: int = 3) -> str:
     if rest:
         return ", ".join(boxes) + f" and {rest} more element{'s' * (rest > 1)}"
     return ", ".join(boxes[:-1]) + (" and " if len(boxes) > 1 else "") + boxes[-1]
+
+
+def _toml_key(tensor: str) -> str:
+    """A target parameter's name as a key under ``[fixed]``: quoted unless TOML takes it bare.
+
+    >>> _toml_key("gates.gain"), _toml_key("lstm/peephole")
+    ('gates.gain', '"lstm/peephole"')
+    """
+    bare = all(part and all(ch.isascii() and (ch.isalnum() or ch in "_-") for ch in part)
+               for part in tensor.split("."))
+    return tensor if bare else '"' + tensor.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def sizes_text(sizes: MappingType[str, int]) -> str:

@@ -38,6 +38,14 @@ class MappingReader(TomlReader):
         pos = self.index.string_position(path, 1, offset)
         return Where(self.file, pos.line, pos.col, self.index.line_text(pos.line), max(1, span))
 
+    def in_key(self, path: tuple, offset: int, span: int) -> Where:
+        """The place of characters ``offset:offset + span`` of the key at ``path``, as
+        TOML reads it (a quoted key's quote is skipped)."""
+        pos = self.index.key(path)
+        line = self.index.line_text(pos.line) or ""
+        quoted = line[pos.col - 1:pos.col] in ('"', "'")
+        return Where(self.file, pos.line, pos.col + quoted + offset, line or None, max(1, span))
+
     def error(self, path: tuple, kind: str, message: str, *, at_value=False, symbol=None,
               hint=None, details=()) -> None:
         """Record a diagnostic at the key at ``path``, or at its value."""

@@ -1,9 +1,11 @@
 """The index grammar of a mapping value: ``tensor[index, ...].T`` -> :class:`~.model.Slice`.
 
 A value names a target parameter, optionally indexes its leading axes with integers or
-slices, and optionally ends in ``.T``. Bounds are integer literals and the spec's dims
-combined with ``+``, ``-`` and ``*``. The text is parsed with :mod:`ast` against that
-whitelist and never evaluated; every construct outside it is a located error with a fix.
+slices, and optionally ends in ``.T``. The name is a dotted identifier
+(``layers.0.weight``) or any text in quotes (``'lstm/lstm_cell/kernel'``, ``"kernel:0"``);
+bounds are integer literals and the spec's dims combined with ``+``, ``-`` and ``*``. The
+text is parsed with :mod:`ast` against that whitelist and never evaluated; every construct
+outside it is a located error with a fix.
 """
 
 from __future__ import annotations
@@ -16,18 +18,20 @@ import sympy as sp
 from ...spec import Spec
 from ...spec.grammar import LIMITS
 from ...spec.suggest import did_you_mean
-from .model import Index, Slice, Where
+from .model import PLAIN_NAME, Index, Slice, Where, shown_name
 from .reader import MappingReader
 
 __all__ = ["parse_slice"]
 
-_NAME = re.compile(r"\s*([A-Za-z_]\w*(?:\.\w+)*)")
+_NAME = re.compile(rf"\s*({PLAIN_NAME})")
+_QUOTABLE = re.compile(r"\s*([^\s\[\]'\"]+)")  # what an unquoted name with '/' runs to
 _MAX_TEXT = 300  # a slice is a name and a few bounds
 _GRAMMAR = "NAME, NAME[index, ...] or NAME[index, ...].T"
 _BOUNDS = "integer literals and the spec's dims with + - * (e.g. 2*H, D+H)"
 
 
-def parse_slice(r: MappingReader, path: tuple, text: str, spec: Spec) -> Slice | None:
+def parse_slice(r: MappingReader, path: tuple, text: str, spec: Spec,
+                label: str | None = None) -> Slice | None:
     """``tensor[index, ...].T`` -> :class:`Slice`; problems go to ``r``.
 
     Arguments:
@@ -35,6 +39,7 @@ def parse_slice(r: MappingReader, path: tuple, text: str, spec: Spec) -> Slice |
         path: the key path of the value, e.g. ``("params", "W_ii")``.
         text: the value as written.
         spec: the spec whose dims the bounds may use.
+        label: what the messages call the mapped thing (default: the key).
     Returns:
         The :class:`Slice`, or None when a problem was recorded.
 
@@ -45,33 +50,25 @@ def parse_slice(r: MappingReader, path: tuple, text: str, spec: Spec) -> Slice |
     >>> s = parse_slice(r, ("params", "W"), value, load_spec("lstm"))
     >>> s.tensor, [i.text for i in s.index], s.transpose, r.items
     ('weight', ['D:D+H', '0:H'], True, [])
+    >>> # a name that is not an identifier, in quotes
+    >>> value = "'lstm/lstm_cell/kernel'[0:D, 0:H].T"
+    >>> r = MappingReader(f'[params]\\nW = "{value}"', "m.toml")
+    >>> s = parse_slice(r, ("params", "W"), value, load_spec("lstm"))
+    >>> s.tensor, s.indexed, s.transpose, r.items
+    ('lstm/lstm_cell/kernel', "'lstm/lstm_cell/kernel'[0:D, 0:H]", True, [])
     """
     whole = r.in_string(path, 0, len(text))
-    name = path[-1]
+    name = label or path[-1]
     if len(text) > _MAX_TEXT:
         r.items.append(whole.error("too-large", f"the mapping of '{name}' is longer than "
                                    f"{_MAX_TEXT} characters", symbol=name,
                                    hint=f"a mapping value is {_GRAMMAR}, with short bounds"))
         return None
-    m = _NAME.match(text)
-    if m is None:
-        r.items.append(r.in_string(path, 0, len(text)).error(
-            "syntax-error" if not text.strip() else "forbidden-construct",
-            f"the mapping of '{name}' must start with a target parameter's name",
-            symbol=name, hint=f"write {_GRAMMAR}, e.g. \"weight[0:H, 0:D].T\""))
+    named = _read_name(r, path, text, name)
+    if named is None:
         return None
-    tensor, rest, end = m.group(1), text[m.end():], m.end()
-    transpose = False
-    parts = tensor.split(".")
-    if len(parts) > 1 and parts[-1] == "T":
-        tensor, transpose = ".".join(parts[:-1]), True
-        if rest.strip():
-            r.items.append(r.in_string(path, m.end() - 2, 2).error(
-                "forbidden-construct", "'.T' before the subscript", symbol=name,
-                hint=f"index the tensor as stored and transpose last: "
-                     f"{tensor}[...].T"))
-            return None
-    name_where = r.in_string(path, m.start(1), len(tensor))
+    tensor, end, name_where, transpose = named
+    rest = text[end:]
     try:
         tree = ast.parse("_" + rest, mode="eval").body
     except SyntaxError as e:
@@ -116,6 +113,69 @@ def parse_slice(r: MappingReader, path: tuple, text: str, spec: Spec) -> Slice |
             return None
         index = tuple(parsed)
     return Slice(tensor, index, transpose, text, whole, name_where)
+
+
+def _read_name(r: MappingReader, path: tuple, text: str, name: str):
+    """The target parameter's name a value starts with: ``(tensor, end, where, transpose)``
+    with ``end`` the offset just after it, or None (a problem is recorded)."""
+    lead = len(text) - len(text.lstrip())
+    quote = text[lead:lead + 1]
+    if quote in ("'", '"'):
+        close = text.find(quote, lead + 1)
+        if close < 0:
+            r.items.append(r.in_string(path, lead, 1).error(
+                "syntax-error", f"the quoted name in the mapping of '{name}' is never closed",
+                symbol=name, hint=f"a quoted name ends with the quote it starts with: "
+                                  f"{quote}lstm/kernel{quote}[0:H]"))
+            return None
+        tensor, end = text[lead + 1:close], close + 1
+        if not tensor:
+            r.items.append(r.in_string(path, lead, 2).error(
+                "syntax-error", f"an empty name in the mapping of '{name}'", symbol=name,
+                hint="write the target parameter's name between the quotes"))
+            return None
+        if re.match(r"\.T(?!\w)", text[end:]) and text[end + 2:].strip():
+            r.items.append(r.in_string(path, end, 2).error(
+                "forbidden-construct", "'.T' before the subscript", symbol=name,
+                hint=f"index the tensor as stored and transpose last: "
+                     f"{shown_name(tensor)}[...].T"))
+            return None
+        return tensor, end, r.in_string(path, lead, end - lead), False
+    m = _NAME.match(text)
+    if m is None:
+        r.items.append(r.in_string(path, 0, len(text)).error(
+            "syntax-error" if not text.strip() else "forbidden-construct",
+            f"the mapping of '{name}' must start with a target parameter's name",
+            symbol=name, hint=f"write {_GRAMMAR}, e.g. \"weight[0:H, 0:D].T\""))
+        return None
+    if text[m.end():m.end() + 1] in ("/", "-", ":"):
+        return _unquoted(r, path, text, name)
+    tensor, rest = m.group(1), text[m.end():]
+    parts = tensor.split(".")
+    if len(parts) > 1 and parts[-1] == "T":
+        tensor = ".".join(parts[:-1])
+        if rest.strip():
+            r.items.append(r.in_string(path, m.end() - 2, 2).error(
+                "forbidden-construct", "'.T' before the subscript", symbol=name,
+                hint=f"index the tensor as stored and transpose last: "
+                     f"{tensor}[...].T"))
+            return None
+        return tensor, m.end(), r.in_string(path, m.start(1), len(tensor)), True
+    return tensor, m.end(), r.in_string(path, m.start(1), len(tensor)), False
+
+
+def _unquoted(r: MappingReader, path: tuple, text: str, name: str) -> None:
+    """A name with ``/``, ``-`` or ``:`` written without quotes: an error showing them."""
+    m = _QUOTABLE.match(text)
+    tensor = m.group(1)
+    if tensor.endswith(".T"):
+        tensor = tensor[:-2]
+    char = next(ch for ch in tensor if ch in "/-:")
+    fixed = shown_name(tensor) + text[m.start(1) + len(tensor):]
+    r.items.append(r.in_string(path, m.start(1), len(tensor)).error(
+        "syntax-error", f"the name '{tensor}' in the mapping of '{name}' has '{char}': a name "
+        "that is not a dotted identifier is quoted", symbol=name,
+        hint=f"write {fixed}"))
 
 
 def _valid_prefix(tree):

@@ -2,8 +2,10 @@
 
 The target builds (or copies) the module, resolves the mapping on it (``plan.py``; an
 instance's sizes from ``sizes.py``), and runs a case: the spec's parameters written
-through the mapping's slices, the module called as the mapping says (``calls.py``), and
-the gradients read back through the same slices.
+through the mapping's slices (a sum's members added into theirs), the module called as
+the mapping says (``calls.py``), and the gradients read back through the same slices:
+each member of a sum takes its slice's gradient, exact since the spec depends on them
+only through their sum (``sums.py``).
 """
 
 from __future__ import annotations
@@ -117,9 +119,11 @@ class MappingTarget(Target):
         plan = self._plan(module, sizes)
         tensors = dict(module.named_parameters())
         with torch.no_grad():
-            for name, placed in plan.items():
-                view = placed.view(tensors[placed.tensor])
-                view.copy_(torch.from_numpy(np.array(case.params[name], dtype=np.float64)))
+            for members in m.groups.values():  # a sum's slice holds its members' sum
+                placed = plan[members[0]]
+                value = np.array(sum(np.asarray(case.params[k], dtype=np.float64)
+                                     for k in members))
+                placed.view(tensors[placed.tensor]).copy_(torch.from_numpy(value))
             for f in m.fixed.values():
                 tensors[f.tensor].fill_(f.value)
         for p in tensors.values():

@@ -1,11 +1,11 @@
 """The validation pass of a mapping file: each key read and checked against the spec.
 
-One function per key or table: the top-level keys against the table below, ``call`` (and
-the keys only a sequence call takes), the flags, the name lists ``states``, ``outputs``
-and ``build`` against the spec's states, variables and dims, the spec itself (one
-sequence input, forward in time), and the ``[params]`` and ``[fixed]`` tables. Each
-records its problems on the :class:`~.reader.MappingReader` and returns what it could
-read, so that one pass reports every problem.
+One function per key or table: the top-level keys against the table below, the flags,
+the name lists ``states``, ``outputs`` and ``build`` against the spec's states, variables
+and dims, the spec itself (one sequence input, forward in time), and the ``[params]``
+(its sums checked by ``sums.py``) and ``[fixed]`` tables; ``call`` is read by
+``convention.py``. Each records its problems on the :class:`~.reader.MappingReader` and
+returns what it could read, so that one pass reports every problem.
 """
 
 from __future__ import annotations
@@ -14,17 +14,17 @@ import math
 
 from ...spec import Spec
 from ...spec.locate import check_keys
-from ...spec.suggest import did_you_mean
 from .model import Fixed, Slice
 from .reader import MappingReader
 from .slices import parse_slice
+from .sums import read_sum, split_sum
 
 __all__ = ["check_build", "check_outputs", "check_spec", "check_states", "check_top_keys",
-           "read_bool", "read_call", "read_fixed", "read_names", "read_params"]
+           "read_bool", "read_fixed", "read_names", "read_params"]
 
 _TOP_KEYS = {
     "spec": "the spec the target implements",
-    "call": '"cell" or "sequence"',
+    "call": '"cell" or "sequence", or a [call] table',
     "build": "the spec dims the target is built with, in argument order",
     "states": "the state tuple the target takes and returns",
     "outputs": "sequence only: what the output tensor holds",
@@ -35,39 +35,11 @@ _TOP_KEYS = {
     "fixed": "target parameter = a constant the spec does not use",
 }
 _REQUIRED = ("spec", "call", "states", "params")
-_SEQUENCE_ONLY = ("outputs", "batch_first", "state_layer_axis")
-_CALLS = ("cell", "sequence")
 
 
 def check_top_keys(r: MappingReader, data: dict) -> None:
     """Every top-level key one of the table above, and the required ones there."""
     check_keys(r, data, _TOP_KEYS, _REQUIRED, "mapping")
-
-
-def read_call(r: MappingReader, data: dict) -> str:
-    """The ``call`` key (default ``"cell"``), and the keys that only one call takes."""
-    call = data.get("call", "cell")
-    if call in _CALLS:
-        if call == "cell":
-            for key in _SEQUENCE_ONLY:
-                if key in data:
-                    r.error((key,), "bad-value", f"'{key}' applies to call = \"sequence\" only",
-                            symbol=key, hint="a cell is called once per step and returns its "
-                            "states, which are its outputs; remove this key")
-        elif "outputs" not in data:
-            r.error((), "missing-key", "the mapping has no 'outputs'",
-                    hint='a sequence module returns (output, state): say which spec '
-                         'variable the output is, e.g. outputs = ["h"]')
-        return call
-    if isinstance(call, str):
-        close = did_you_mean(call, _CALLS)
-        hint = f"did you mean '{close}'? " if close else ""
-    else:
-        hint = ""
-    r.error(("call",), "bad-value", f"call must be \"cell\" or \"sequence\", not {call!r}",
-            at_value=True, hint=hint + '"cell": state = target(x_t, state) once per step; '
-            '"sequence": output, state = target(x, state) once')
-    return "cell"
 
 
 def read_bool(r: MappingReader, data: dict, key: str) -> bool:
@@ -80,24 +52,26 @@ def read_bool(r: MappingReader, data: dict, key: str) -> bool:
     return value
 
 
-def read_names(r: MappingReader, data: dict, key: str) -> tuple[str, ...] | None:
-    """The list of names at ``key``, or None where it is absent or not such a list."""
+def read_names(r: MappingReader, data: dict, key: str, within: tuple = (),
+               example: str = '["h", "c"]') -> tuple[str, ...] | None:
+    """The list of names at ``key`` of ``data`` (the table at ``within``), or None where it
+    is absent or not such a list."""
     value = data.get(key)
     if value is None:
         return None
+    path = (*within, key)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value) \
             or not value:
-        r.error((key,), "type-error", f"'{key}' must be a non-empty list of names",
-                at_value=True, hint=f'{key} = ["h", "c"]')
+        r.error(path, "type-error", f"'{key}' must be a non-empty list of names",
+                at_value=True, hint=f"{key} = {example}")
         return None
     seen = set()
     for v in value:
         if v in seen:
-            r.error((key,), "duplicate", f"'{v}' is listed twice in '{key}'", at_value=True,
+            r.error(path, "duplicate", f"'{v}' is listed twice in '{key}'", at_value=True,
                     symbol=v, hint="list each name once")
         seen.add(v)
     return tuple(value)
-
 
 
 def check_spec(r: MappingReader, spec: Spec) -> str:
@@ -181,7 +155,8 @@ def check_build(r: MappingReader, spec: Spec, build) -> tuple[str, ...]:
 
 
 def read_params(r: MappingReader, data: dict, spec: Spec) -> dict[str, Slice]:
-    """The ``[params]`` table: ``{spec parameter: Slice}``, in file order."""
+    """The ``[params]`` table: ``{spec parameter: Slice}``, in file order; the members of
+    a sum (``"b_ii + b_hi" = ...``) share one Slice."""
     table = data.get("params")
     if table is None:
         return {}
@@ -191,7 +166,8 @@ def read_params(r: MappingReader, data: dict, spec: Spec) -> dict[str, Slice]:
         return {}
     out = {}
     listing = f"the parameters of spec '{spec.name}' are {', '.join(spec.params)}"
-    unknown = [n for n in table if n not in spec.params]
+    members = {key: split_sum(key) for key in table}
+    unknown = [n for n in table if any(m not in spec.params for m in members[n])]
     if len(unknown) > max(2, len(table) // 2):  # the wrong spec, rather than typos
         r.error(("spec",), "unknown-param", f"{len(unknown)} of the {len(table)} names under "
                 f"[params] are not parameters of spec '{spec.name}': "
@@ -199,21 +175,26 @@ def read_params(r: MappingReader, data: dict, spec: Spec) -> dict[str, Slice]:
                 at_value=True, symbol=unknown[0],
                 hint=f"is this the spec the target implements? {listing}")
         return {}
-    for name, value in table.items():
-        path = ("params", name)
-        if name not in spec.params:
-            r.unknown(path, "unknown-param", "spec parameter", name, spec.params, listing)
+    mapped: dict[str, str] = {}  # spec parameter -> the key that maps it
+    for key, value in table.items():
+        path = ("params", key)
+        if len(members[key]) == 1 and key not in spec.params:
+            r.unknown(path, "unknown-param", "spec parameter", key, spec.params, listing)
+            continue
+        names = members[key] if len(members[key]) == 1 else read_sum(r, path, key, spec)
+        twice = _mapped_twice(r, path, key, mapped, spec)
+        if names is None or twice:
             continue
         if not isinstance(value, str):
-            r.error(path, "type-error", f"the mapping of '{name}' must be a string",
-                    at_value=True, symbol=name,
+            r.error(path, "type-error", f"the mapping of '{key}' must be a string",
+                    at_value=True, symbol=key,
                     hint='write it as "tensor[start:stop, ...]", e.g. "weight[0:H].T"')
             continue
         parsed = parse_slice(r, path, value, spec)
         if parsed is not None:
-            out[name] = parsed
-    missing = [n for n in spec.params if n not in table]
-    if missing and isinstance(table, dict):
+            out.update(dict.fromkeys(names, parsed))
+    missing = [n for n in spec.params if n not in mapped]
+    if missing:
         r.error(("params",), "missing-param",
                 f"spec '{spec.name}' parameter{'s' * (len(missing) > 1)} "
                 f"{', '.join(missing)} {'are' if len(missing) > 1 else 'is'} not mapped",
@@ -221,6 +202,28 @@ def read_params(r: MappingReader, data: dict, spec: Spec) -> dict[str, Slice]:
                 + (", and likewise the others" if len(missing) > 1 else "")
                 + ": verify writes every spec parameter into the target")
     return out
+
+
+def _mapped_twice(r: MappingReader, path: tuple, key: str, mapped: dict, spec: Spec) -> bool:
+    """Record the spec parameters of ``key`` in ``mapped``; an error for each one an
+    earlier key maps already."""
+    twice = False
+    offset = 0
+    for part in key.split("+"):
+        name = part.strip()
+        if name in mapped and mapped[name] != key:
+            first = mapped[name]
+            r.items.append(r.in_key(path, offset + len(part) - len(part.lstrip()),
+                                    len(name)).error(
+                "duplicate", f"'{name}' is mapped twice: by '{first}' at line "
+                f"{r.where(('params', first)).line} and by '{key}'", symbol=name,
+                hint="map each spec parameter once; a slice that holds the sum of two is "
+                     'written once, as "b_ii + b_hi" = "bias[0:H]"'))
+            twice = True
+        elif name in spec.params:
+            mapped[name] = key
+        offset += len(part) + 1
+    return twice
 
 
 def read_fixed(r: MappingReader, data: dict) -> dict[str, Fixed]:
