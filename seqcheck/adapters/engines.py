@@ -80,8 +80,15 @@ def package_of(obj) -> str:
 
 
 def object_target(obj, name: str | None = None):
-    """The Target of an object from one of :data:`PACKAGES`, or None for any other."""
-    adapter = PACKAGES.get(package_of(obj))
-    if adapter is None:
-        return None
-    return importlib.import_module(adapter).object_target(obj, name)
+    """The Target of an object from one of :data:`PACKAGES`, or None for any other.
+
+    A class of a user's own that derives from a library's class (a subclass of
+    ``keras.layers.GRU`` with a planted defect) belongs to the library's adapter too: the
+    object's own package is asked first, then those of its class's bases in order.
+    """
+    cls = obj if isinstance(obj, type) else type(obj)
+    for owner in (obj, *getattr(cls, "__mro__", ())):
+        adapter = PACKAGES.get(package_of(owner))
+        if adapter is not None:
+            return importlib.import_module(adapter).object_target(obj, name)
+    return None
