@@ -240,3 +240,21 @@ def test_cli_conformance_torchscript_json(capsys):
         (u, "torch.jit.trace") for u in ("RNN", "LSTM", "GRU")}
     failed = [(r["unit"], r["detail"]) for r in rows if not r["ok"]]
     assert all(r["gradients"] for r in rows) and not failed, failed
+
+
+def test_keras_rows_pin_its_float64_matmul():
+    """Keras's layers conform in float64 where torch's backend runs the whole sequence
+    (LSTM, GRU); its cells multiply through keras.ops.matmul, whose type promotion runs
+    float64 in float32 (keras-team/keras#23704): they diverge by ~1e-8, and the row says so."""
+    from seqcheck.adapters.keras import before_import
+
+    before_import()  # a backend installed here (torch), as the command line picks it
+    pytest.importorskip("keras", reason="the keras rows need keras (pip install 'seqcheck[keras]')")
+    rows = {(e.unit, tuple(e.attributes.items())): e for e in conformance.entries(["keras"])}
+    [gru] = conformance._run_one(rows[("GRU", ())], 5, 0, "float64")
+    assert gru.verdict == "conforms" and gru.gradients, gru
+    [cell] = conformance._run_one(rows[("GRUCell", ())], 5, 0, "float64")
+    assert cell.verdict == "diverges", cell
+    assert "relative" in cell.detail and "> tolerance" in cell.detail
+    [cell32] = conformance._run_one(rows[("GRUCell", ())], 5, 0, "float32")
+    assert cell32.verdict == "conforms", cell32

@@ -138,6 +138,32 @@ def _compiled_entries() -> list[Entry]:
     return out
 
 
+def _keras_entries() -> list[Entry]:
+    """Keras 3's layers and cells on the backend it runs on here (torch, else jax), each
+    held to the spec its configuration follows (docs/engines.md, "Keras 3")."""
+    rows = [("LSTM", {}), ("GRU", {}), ("GRU", {"reset_after": False}), ("SimpleRNN", {}),
+            ("LSTMCell", {}), ("GRUCell", {}), ("SimpleRNNCell", {}),
+            ("LSTM", {"go_backwards": True})]
+    out = [Entry("keras", unit, dict(attrs), functools.partial(_keras_target, unit, attrs))
+           for unit, attrs in rows]
+    out.append(Entry("keras", "Bidirectional", {"layer": "LSTM"},
+                     functools.partial(_keras_target, "Bidirectional", {})))
+    return out
+
+
+def _keras_target(unit: str, attributes: dict):
+    from ..adapters.keras import KerasTarget
+    from ..adapters.keras.choose import import_keras
+
+    keras = import_keras()
+    cls = getattr(keras.layers, unit)
+    if unit == "Bidirectional":
+        return KerasTarget(cls(keras.layers.LSTM(3)), name="keras.layers.Bidirectional(LSTM)")
+    if not attributes:
+        return KerasTarget(cls, name=f"keras.layers.{unit}")
+    return KerasTarget(cls(3, **attributes), name=f"keras.layers.{unit}")
+
+
 def _cuda_entries() -> list[Entry]:
     if not _cuda_available():
         raise SeqcheckError("engine torch-cuda: torch sees no CUDA device here")
@@ -158,6 +184,7 @@ ENGINE_ROWS: dict[str, Callable[[], list[Entry]]] = {
     "torch-cuda": _cuda_entries,
     "torchscript": _torchscript_entries,
     "torch-compile": _compiled_entries,
+    "keras": _keras_entries,
     "onnx": functools.partial(_onnx_entries, "onnx"),
     "onnxruntime": functools.partial(_onnx_entries, "onnxruntime"),
     "reservoirpy": _reservoirpy_entries,
