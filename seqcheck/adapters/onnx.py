@@ -64,7 +64,7 @@ from .onnx_attributes import (
 )
 
 __all__ = ["ENGINES", "OPS", "OPSET", "OnnxTarget", "attribute_variants", "onnx_spec",
-           "named_target", "parse_attributes", "parse_onnx_target"]
+           "named_target", "parse_attributes", "parse_onnx_target", "stacked_slots"]
 
 ENGINES = ("onnx", "onnxruntime")
 #: The opset of the built models (RNN, LSTM and GRU last changed in opset 22).
@@ -250,12 +250,7 @@ class OnnxTarget(Target):
 
     def _slots(self) -> dict[str, list[str]]:
         """ONNX input -> the spec parameters stacked in it, for one direction."""
-        gates = _GATES[self.op]
-        slots = {"W": [f"W_i{g}" for g in gates], "R": [f"W_h{g}" for g in gates],
-                 "B": [f"b_i{g}" for g in gates] + [f"b_h{g}" for g in gates]}
-        if self._all.get("peepholes"):
-            slots["P"] = list(_PEEPHOLES)
-        return slots
+        return stacked_slots(self.op, bool(self._all.get("peepholes")))
 
     def _feeds(self, case, dtype: np.dtype, x: np.ndarray, H: int) -> dict[str, np.ndarray]:
         params = case.params
@@ -299,6 +294,21 @@ class OnnxTarget(Target):
             feeds[f"initial_{v}"] = np.stack([np.asarray(case.initial[v + s])
                                               for s in self._suffixes]).astype(dtype)
         return feeds
+
+
+def stacked_slots(op: str, peepholes: bool = False) -> dict[str, list[str]]:
+    """ONNX input -> the spec parameters stacked in it, top to bottom, for one direction.
+
+    >>> # the GRU's W holds z, r, h: spec W_iz, W_ir, W_in (see the module docstring)
+    >>> stacked_slots("GRU")["W"], stacked_slots("LSTM", peepholes=True)["P"]
+    (['W_iz', 'W_ir', 'W_in'], ['P_i', 'P_o', 'P_f'])
+    """
+    gates = _GATES[check_op(op)]
+    slots = {"W": [f"W_i{g}" for g in gates], "R": [f"W_h{g}" for g in gates],
+             "B": [f"b_i{g}" for g in gates] + [f"b_h{g}" for g in gates]}
+    if peepholes:
+        slots["P"] = list(_PEEPHOLES)
+    return slots
 
 
 def _filler(name: str, shape: tuple) -> np.ndarray:

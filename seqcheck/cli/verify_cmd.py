@@ -17,8 +17,9 @@ HELP = ("hold an implementation to a spec on generated cases: outputs, states, g
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", help="a torch.nn class or factory as module:attr or a dotted "
-                                       "path (torch.nn.LSTM, mypkg.cells:MyLSTMCell), or an "
-                                       "ONNX node run by an engine (onnx:LSTM, onnxruntime:GRU)")
+                                       "path (torch.nn.LSTM, mypkg.cells:MyLSTMCell), an "
+                                       "ONNX node run by an engine (onnx:LSTM, onnxruntime:GRU), "
+                                       "or an ONNX graph (model.onnx)")
     parser.add_argument("--spec", help="a bundled spec name or .toml path (default: the "
                                        "equations the target documents, recognised from its "
                                        "parameters)")
@@ -29,6 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mapping", metavar="FILE",
                         help="a mapping file: how the spec's parameters are slices of the "
                              "target's (docs/mapping.md)")
+    _add_onnx_options(parser)
     add_search_options(parser, 100, "cases to try", "seed of the search; replays it",
                        dtype="the target's dtype (default: an instance's own, else float32)")
     parser.add_argument("--no-gradients", action="store_true",
@@ -40,9 +42,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_json_flag(parser)
 
 
+def _add_onnx_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--export", metavar="onnx[:EXPORTER]",
+                        help="export the torch module with torch.onnx.export and verify the "
+                             "graph against the module's spec, once per exporter "
+                             "(onnx: torchscript and dynamo; onnx:dynamo: one)")
+    parser.add_argument("--engine", choices=("onnxruntime", "onnx"),
+                        help="what runs an ONNX graph (model.onnx, --export): onnxruntime "
+                             "(default) or onnx.reference")
+
+
 def run(args: argparse.Namespace) -> int:
     from ..checks.verify import verify
 
+    if args.export:
+        return _run_exports(args)
+    target = args.target
+    if args.engine:
+        if not target.endswith(".onnx"):
+            raise SeqcheckError(f"--engine applies to ONNX graphs (model.onnx, --export); "
+                                f"{target} names its engine itself")
+        from ..adapters.onnx_file import OnnxFileTarget
+
+        target = OnnxFileTarget(target, mapping=args.mapping, engine=args.engine)
+        args.mapping = None
     attributes = None
     if args.attr:
         from ..adapters.onnx import parse_attributes, parse_onnx_target
@@ -52,9 +75,37 @@ def run(args: argparse.Namespace) -> int:
             raise SeqcheckError(f"--attr applies to ONNX targets (onnx:LSTM, onnxruntime:GRU, "
                                 f"...), not to {args.target}")
         attributes = parse_attributes(args.attr, parsed[1])
-    result = verify(args.target, spec=args.spec, attributes=attributes, mapping=args.mapping,
+    result = verify(target, spec=args.spec, attributes=attributes, mapping=args.mapping,
                     dtype=args.dtype, max_examples=args.max_examples, seed=args.seed,
                     gradients=False if args.no_gradients else None, save=args.save,
                     replay=args.replay)
     print_result(result, args.json)
     return 0 if result.ok else 1
+
+
+def _run_exports(args: argparse.Namespace) -> int:
+    """Each exporter's graph against the module's spec; 1 if one diverges, 2 if one could
+    not be verified (and none diverges), else 0."""
+    from ..adapters.onnx_file import export_targets
+    from ..checks.verify import resolve_target, verify
+    from .output import dump_json
+
+    kind, _, which = args.export.partition(":")
+    if kind != "onnx" or args.attr or args.mapping or args.replay or args.save:
+        raise SeqcheckError(f"--export onnx[:EXPORTER] exports a torch module and takes no "
+                            f"--attr, --mapping, --save or --replay; got --export {args.export}")
+    exported = export_targets(resolve_target(args.target), [which] if which else None,
+                              engine=args.engine or "onnxruntime", name=args.target)
+    results = [None if e.target is None else verify(
+        e.target, spec=args.spec, dtype=args.dtype, max_examples=args.max_examples,
+        seed=args.seed, gradients=False) for e in exported]
+    if args.json:
+        dump_json([{"exporter": e.exporter, "error": e.error,
+                    "result": r.as_dict() if r else None} for e, r in zip(exported, results)])
+    for e, r in zip(exported, results):
+        if not args.json:
+            print(f"exporter {e.exporter}: " + (r.format_text() if r else
+                                                f"not verified: {e.error}"))
+    if any(r is not None and not r.ok for r in results):
+        return 1
+    return 2 if any(r is None for r in results) else 0

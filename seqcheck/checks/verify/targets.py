@@ -27,6 +27,10 @@ def resolve_target(target):
         module_name, _, attr = target.rpartition(".")
     if not module_name or not attr:
         raise SeqcheckError(f"target {target!r} is not 'module:attr' or 'package.module.Class'")
+    if module_name.partition(".")[0] == "keras":  # its backend is chosen on first import
+        from ...adapters.keras import before_import
+
+        before_import()
     try:
         obj = importlib.import_module(module_name)
     except ImportError as e:
@@ -44,6 +48,8 @@ def make_target(target, layout=None, *, attributes=None, mapping=None):
     Arguments:
         target: a Target (returned as is); ``"<engine>:<operator>"`` such as
             ``"onnx:LSTM"`` or ``"onnxruntime:GRU"`` (:mod:`seqcheck.adapters.engines`);
+            an ONNX graph, as a path ending in ``.onnx`` or an ``onnx.ModelProto``
+            (:class:`~seqcheck.adapters.onnx_file.OnnxFileTarget`);
             an object of a package with an adapter (``keras.layers.GRU``,
             :data:`~seqcheck.adapters.engines.PACKAGES`); or a torch module, class or
             factory; or a ``"module:attr"`` string naming any of these.
@@ -59,6 +65,19 @@ def make_target(target, layout=None, *, attributes=None, mapping=None):
             raise SeqcheckError("a Target carries its own layout; pass no layout, "
                                 "attributes or mapping with it")
         return target
+    if isinstance(target, str) and target.endswith(".onnx") or (
+            type(target).__name__ == "ModelProto"):  # a graph: a file, or an onnx.ModelProto
+        from pathlib import Path
+
+        from ...adapters.onnx_file import OnnxFileTarget
+
+        if layout is not None or attributes:
+            raise SeqcheckError(f"{target if isinstance(target, str) else 'an ONNX model'} "
+                                "is read from its nodes' attributes; a layout or --attr "
+                                "does not apply")
+        if isinstance(target, str) and not Path(target).is_file():
+            raise SeqcheckError(f"no ONNX file {target!r}")
+        return OnnxFileTarget(target, mapping=mapping)
     engine = engine_of(target)
     if engine is not None:
         if layout is not None or mapping is not None:
