@@ -258,3 +258,15 @@ def test_keras_rows_pin_its_float64_matmul():
     assert "relative" in cell.detail and "> tolerance" in cell.detail
     [cell32] = conformance._run_one(rows[("GRUCell", ())], 5, 0, "float32")
     assert cell32.verdict == "conforms", cell32
+
+
+def test_onnx_export_rows_hold_each_exporters_graph_to_the_module():
+    """torch.onnx.export's graphs of torch.nn's modules, one row per exporter: TorchScript
+    writes GRU with linear_before_reset=1 (torch's equations); dynamo unrolls RNN into
+    MatMul/Add/Tanh, which is not a graph of recurrent nodes (unavailable, with why)."""
+    pytest.importorskip("onnxscript", reason="the dynamo exporter needs onnxscript")
+    rows = {(e.unit, tuple(e.attributes.items())): e for e in conformance.entries(["onnx-export"])}
+    [gru] = conformance._run_one(rows[("GRU", (("exporter", "torchscript"),))], 5, 0, None)
+    assert (gru.verdict, gru.spec, gru.gradients) == ("conforms", "gru", False), gru
+    [rnn] = conformance._run_one(rows[("RNN", (("exporter", "dynamo"),))], 5, 0, None)
+    assert rnn.verdict == "unavailable" and "unrolled recurrence" in rnn.detail, rnn

@@ -164,6 +164,32 @@ def _keras_target(unit: str, attributes: dict):
     return KerasTarget(cls(3, **attributes), name=f"keras.layers.{unit}")
 
 
+def _export_entries() -> list[Entry]:
+    """torch.nn's sequence modules exported by each of torch's ONNX exporters and run on
+    onnxruntime, held to the module's own spec: does the exported graph compute what the
+    module does?"""
+    from ..adapters.onnx_file.export import EXPORTERS
+
+    units = [("RNN", {}), ("LSTM", {}), ("GRU", {}), ("GRU", {"bidirectional": True}),
+             ("LSTM", {"num_layers": 2})]
+    return [Entry("onnx-export", unit, {**attrs, "exporter": exporter},
+                  functools.partial(_exported, unit, attrs, exporter))
+            for exporter in EXPORTERS for unit, attrs in units]
+
+
+def _exported(unit: str, attributes: dict, exporter: str):
+    import torch
+
+    from ..adapters.onnx_file import export_targets
+
+    cls = getattr(torch.nn, unit)
+    factory = functools.partial(cls, **attributes) if attributes else cls
+    [exported] = export_targets(factory, [exporter], name=f"torch.nn.{unit}")
+    if exported.target is None:
+        raise SeqcheckError(exported.error)
+    return exported.target
+
+
 def _cuda_entries() -> list[Entry]:
     if not _cuda_available():
         raise SeqcheckError("engine torch-cuda: torch sees no CUDA device here")
@@ -187,6 +213,7 @@ ENGINE_ROWS: dict[str, Callable[[], list[Entry]]] = {
     "keras": _keras_entries,
     "onnx": functools.partial(_onnx_entries, "onnx"),
     "onnxruntime": functools.partial(_onnx_entries, "onnxruntime"),
+    "onnx-export": _export_entries,
     "reservoirpy": _reservoirpy_entries,
 }
 
