@@ -258,7 +258,13 @@ def test_a_gru_with_the_reset_before_the_product_is_not_torchs_gru():
     assert not result.ok and result.check.divergences[0].what == "output h"
     assert "GRU node 0 (linear_before_reset=0)" in result.layout
     assert "its attributes document spec 'gru_lbr0'" in result.layout
+    assert result.explanation.startswith("equation 'n' applies the reset before the recurrent "
+                                         "product"), result.explanation
     assert seqcheck.verify(OnnxFileTarget(_gru_graph(1)[0]), spec="gru", max_examples=10).ok
+    # and the other way: torch's placement held to ONNX's default equations
+    result = seqcheck.verify(OnnxFileTarget(_gru_graph(1)[0]), spec="gru_lbr0", max_examples=20)
+    assert not result.ok
+    assert result.explanation.startswith("equation 'n' applies the reset after"), result
 
 
 def test_a_float64_graph_runs_in_float64_on_onnx_reference():

@@ -239,3 +239,19 @@ def test_a_torchscript_cell_with_a_cut_recurrence_is_found_by_its_gradients(how)
     result = verify(compiled, max_examples=8)
     assert not result.ok
     assert {d.what.split()[0] for d in result.check.divergences} == {"gradient"}
+
+
+class GRUCellWithoutBhz(torch.nn.GRUCell):
+    """torch's GRU cell with the recurrent bias of its update gate left out."""
+
+    def forward(self, x, h):
+        H = self.hidden_size
+        b = torch.cat([self.bias_hh[:H], 0 * self.bias_hh[H:2 * H], self.bias_hh[2 * H:]])
+        return torch._VF.gru_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, b)
+
+
+def test_a_dropped_bias_is_explained_by_the_variant_without_it():
+    result = verify(GRUCellWithoutBhz, max_examples=30)
+    assert not result.ok
+    assert result.explanation == ("equation 'z' leaves out the bias b_hz: "
+                                  "z = sigmoid(W_iz @ x + b_iz + W_hz @ h[t-1])")

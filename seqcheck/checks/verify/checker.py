@@ -119,7 +119,9 @@ class Checker:
 
     def run_spec(self, case, spec: Spec):
         c = self.compiled(spec)
-        traj = c.forward(dict(case.params), dict(case.inputs),
+        # a variant that drops a parameter (explain's "leaves out the bias") runs without it
+        params = {n: a for n, a in case.params.items() if n in spec.params}
+        traj = c.forward(params, dict(case.inputs),
                          initial={s: case.initial[s] for s in self.states})
         out = {"per_step": {v: np.asarray(traj[v]) for v in self.observed},
                "final": {s: np.asarray(traj.final[s]) for s in self.states}}
@@ -163,6 +165,10 @@ class Checker:
         if self.gradients and not divergences:
             for name in expected["params"]:
                 divergences += compare_values(f"gradient {name}", expected["params"][name],
+                                              actual.params[name], g_rtol, g_atol)
+            for name in sorted(set(actual.params) - set(expected["params"])):  # not in spec:
+                divergences += compare_values(f"gradient {name}",  # no effect, no gradient
+                                              np.zeros_like(actual.params[name]),
                                               actual.params[name], g_rtol, g_atol)
             divergences += compare_values(f"gradient {self.input}", expected["x"], actual.x,
                                           g_rtol, g_atol,

@@ -1,7 +1,8 @@
 """Explaining a counterexample: the small change of the spec that makes it conform.
 
 :func:`explain_divergence` tries single-equation changes of the spec -- sigmoid for tanh
-and back, z exchanged with 1 - z, a bias left out, two gates exchanging their parameters
+and back, z exchanged with 1 - z, a GRU's reset on the other side of the recurrent
+product, a bias left out, two gates exchanging their parameters
 (a permutation of the stacked gate blocks) -- each as a variant spec built with
 ``extends``, and re-checks the counterexample on it. The first that conforms is the
 explanation.
@@ -19,7 +20,7 @@ __all__ = ["explain_divergence"]
 
 
 def _mutations(spec: Spec):
-    """Small changes of ``spec``: (description, {equation: new text}).
+    """Small changes of ``spec``: (description, {equation: new text}[, dropped params]).
 
     Each is one change to one equation, except a permutation of stacked gate blocks,
     which exchanges the parameters of two equations at once.
@@ -36,10 +37,11 @@ def _mutations(spec: Spec):
             swapped = re.sub(rf"\(1 - {z}\)|\b{z}\b(?!\[)",
                              lambda k, z=z: z if k.group(0) != z else f"(1 - {z})", text)
             yield (f"equation '{eq.target}' exchanges {z} and 1 - {z}", {eq.target: swapped})
+        yield from _reset_placements(eq.target, text)
         for p in names:
             if re.search(rf"\+ {p}\b", text) and len(spec.params[p].shape) == 1:
                 yield (f"equation '{eq.target}' leaves out the bias {p}",
-                       {eq.target: re.sub(rf"\s*\+ {p}\b", "", text, count=1)})
+                       {eq.target: re.sub(rf"\s*\+ {p}\b", "", text, count=1)}, (p,))
     # two gates exchanging their parameters (a permutation of the stacked gate blocks)
     uses = {e.target: [p for p in spec.params if re.search(rf"\b{p}\b", e.text)]
             for e in spec.equations}
@@ -56,6 +58,25 @@ def _mutations(spec: Spec):
                      for t in (t1, t2)}
             yield (f"gates '{t1}' and '{t2}' exchange their parameters (a permutation of "
                    "the stacked gate blocks)", texts)
+
+
+#: r * (W_hn @ h[t-1] + b_hn), the reset after the recurrent product (torch, cuDNN)
+_RESET_AFTER = re.compile(r"(\w+) \* \((\w+) @ (\w+\[t-1\]) \+ (\w+)\)")
+#: W_hn @ (r * h[t-1]) + b_hn, the reset before it (Cho et al. 2014), the bias optional
+_RESET_BEFORE = re.compile(r"(\w+) @ \((\w+) \* (\w+\[t-1\])\)( \+ \w+)?")
+
+
+def _reset_placements(target: str, text: str):
+    """The GRU's reset moved to the other side of the recurrent product, either way."""
+    if _RESET_AFTER.search(text):
+        yield (f"equation '{target}' applies the reset before the recurrent product "
+               "(Cho et al. 2014; ONNX linear_before_reset=0)",
+               {target: _RESET_AFTER.sub(r"\2 @ (\1 * \3) + \4", text, count=1)})
+    if _RESET_BEFORE.search(text):
+        yield (f"equation '{target}' applies the reset after the recurrent product "
+               "(torch, cuDNN; ONNX linear_before_reset=1)",
+               {target: _RESET_BEFORE.sub(lambda m: f"{m[2]} * ({m[1]} @ {m[3]}{m[4] or ''})",
+                                          text, count=1)})
 
 
 def _pairing(spec: Spec, p1: list, p2: list) -> dict | None:
@@ -91,13 +112,13 @@ def explain_divergence(checker: Checker, case) -> str | None:
     if spec.path is None:
         return None
     seen = set()
-    for description, texts in _mutations(spec):
+    for description, texts, *dropped in _mutations(spec):
         key = tuple(sorted(texts.items()))
         if key in seen:
             continue
         seen.add(key)
         try:
-            mutated = variant(spec, equations=texts)
+            mutated = variant(spec, equations=texts, drop=dropped[0] if dropped else ())
         except SeqcheckError:
             continue
         if checker.check(case, mutated).ok:

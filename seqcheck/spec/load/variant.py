@@ -19,7 +19,7 @@ __all__ = ["variant"]
 
 def variant(spec: Spec, *, name: str | None = None, title: str | None = None,
             equations: dict | None = None, inputs: dict | None = None,
-            outputs: tuple[str, ...] | None = None) -> Spec:
+            outputs: tuple[str, ...] | None = None, drop: tuple[str, ...] = ()) -> Spec:
     """A variant of ``spec`` (``extends``): equations replaced or added, inputs added.
 
     Arguments:
@@ -28,6 +28,7 @@ def variant(spec: Spec, *, name: str | None = None, title: str | None = None,
         equations: ``{target: expression}`` to replace or add.
         inputs: ``{name: (shape entries as strings, doc)}`` to add.
         outputs: the variant's outputs (default the base's).
+        drop: declarations of the base to leave out (a bias no equation uses any more).
     Returns:
         The validated variant; an invalid one raises :class:`SpecError`.
 
@@ -45,6 +46,8 @@ def variant(spec: Spec, *, name: str | None = None, title: str | None = None,
     if title or spec.title:
         lines.append(f"title = {toml_string(title or spec.title)}")
     lines.append(f"extends = {toml_string(Path(spec.path).resolve().as_posix())}")
+    if drop:
+        lines.append("drop = [" + ", ".join(toml_string(d) for d in drop) + "]")
     if outputs is not None:
         lines.append("outputs = [" + ", ".join(toml_string(o) for o in outputs) + "]")
     if inputs:
