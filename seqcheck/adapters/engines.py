@@ -84,11 +84,19 @@ def object_target(obj, name: str | None = None):
 
     A class of a user's own that derives from a library's class (a subclass of
     ``keras.layers.GRU`` with a planted defect) belongs to the library's adapter too: the
-    object's own package is asked first, then those of its class's bases in order.
+    object's own package is asked first, then those of its class's bases in order. A pair
+    ``(module, variables)`` (flax.linen's unbound module and its parameters) goes where
+    its module goes.
     """
+    held = obj[0] if isinstance(obj, tuple) and len(obj) == 2 else obj
+    adapter = _adapter_of(held)
+    return None if adapter is None else importlib.import_module(adapter).object_target(obj, name)
+
+
+def _adapter_of(obj) -> str | None:
     cls = obj if isinstance(obj, type) else type(obj)
     for owner in (obj, *getattr(cls, "__mro__", ())):
         adapter = PACKAGES.get(package_of(owner))
         if adapter is not None:
-            return importlib.import_module(adapter).object_target(obj, name)
+            return adapter
     return None

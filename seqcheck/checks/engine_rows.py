@@ -138,6 +138,28 @@ def _compiled_entries() -> list[Entry]:
     return out
 
 
+def _jax_entries() -> list[Entry]:
+    """equinox's and flax's cells, each held to the spec its library's source computes
+    (docs/engines.md, "JAX"); built at the sizes each case draws."""
+    from ..adapters.jax import CELLS
+
+    from ..spec import load_spec
+
+    out = [Entry("jax", name, {}, functools.partial(_jax_target, name)) for name in CELLS]
+    # flax.nnx.GRUCell's docstring writes torch's GRU, b_hn included; its code has no b_hn
+    out.append(Entry("jax", "flax.nnx.GRUCell", {"held to": "gru (its docstring)"},
+                     functools.partial(_jax_target, "flax.nnx.GRUCell"),
+                     spec=functools.partial(load_spec, "gru")))
+    return out
+
+
+def _jax_target(name: str):
+    from ..adapters.jax import object_target
+    from .verify.targets import resolve_target
+
+    return object_target(resolve_target(name), name)
+
+
 def _keras_entries() -> list[Entry]:
     """Keras 3's layers and cells on the backend it runs on here (torch, else jax), each
     held to the spec its configuration follows (docs/engines.md, "Keras 3")."""
@@ -210,6 +232,7 @@ ENGINE_ROWS: dict[str, Callable[[], list[Entry]]] = {
     "torch-cuda": _cuda_entries,
     "torchscript": _torchscript_entries,
     "torch-compile": _compiled_entries,
+    "jax": _jax_entries,
     "keras": _keras_entries,
     "onnx": functools.partial(_onnx_entries, "onnx"),
     "onnxruntime": functools.partial(_onnx_entries, "onnxruntime"),
