@@ -142,7 +142,6 @@ def _jax_entries() -> list[Entry]:
     """equinox's and flax's cells, each held to the spec its library's source computes
     (docs/engines.md, "JAX"); built at the sizes each case draws."""
     from ..adapters.jax import CELLS
-
     from ..spec import load_spec
 
     out = [Entry("jax", name, {}, functools.partial(_jax_target, name)) for name in CELLS]
