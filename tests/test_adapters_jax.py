@@ -698,3 +698,19 @@ def test_a_linen_module_and_its_variables_as_a_pair_reach_the_adapter():
     [row] = conformance._run_one(entry, 10, 0, "float64")
     assert (row.unit, row.spec, row.verdict) == ("flax.nnx.GRUCell", "gru", "diverges"), row
     assert "leaves out the bias b_hn" in row.detail, row.detail
+
+
+def test_identify_says_which_gate_each_block_of_a_jax_cell_holds():
+    """identify on an engine's target relabels the spec's gates: the swapped equinox cell
+    is seqcheck's layout with the blocks placed as i and f holding f and i."""
+    from seqcheck.checks.identify import identify
+
+    found = identify(SwappedGates(2, 3, key=jax.random.key(0)), max_examples=4)
+    [match] = found.matches
+    assert (match.stated, match.order) == (("i", "f", "c", "o"), ("f", "i", "c", "o"))
+    assert "the blocks laid out as (i, f, c, o) hold (f, i, c, o)" in found.format_text()
+    assert len(found.candidates) == 24
+    plain = identify(eqx.nn.GRUCell(2, 3, key=jax.random.key(0)), max_examples=4)
+    assert [(c.variant, c.order) for c in plain.matches] == [
+        ("reset after the recurrent product (PyTorch, cuDNN; ONNX linear_before_reset=1)",
+         ("r", "z", "n"))]

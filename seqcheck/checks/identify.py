@@ -12,7 +12,10 @@ and how many tolerances it misses by.
 A target with a mapping file (a textbook cell, a fused one) is searched the same way
 over its mapping: each candidate reads the slices the file assigns to one gate as
 another gate's (:func:`gate_letters`, :func:`relabel_gates`), so the answer says which
-gate each mapped block really holds.
+gate each mapped block really holds. Every other target (a JAX or Keras cell, an ONNX
+node or graph) is searched over relabelled specs: each candidate's equations read the
+parameters of the gate whose block holds them, which says the same of the blocks the
+target's adapter places.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from types import MappingProxyType
 
 from ..errors import SeqcheckError
 from ..spec import Spec, variant
-from .verify import resolve_target, verify
+from .verify import make_target, resolve_target, verify
 
 __all__ = ["Candidate", "Identification", "identify", "gate_letters", "relabel_gates",
            "VARIANTS"]
@@ -65,13 +68,15 @@ class Candidate:
     ok: bool
     ratio: float
     stated: tuple[str, ...] = ()
+    by: str = "mapping"  # what placed the blocks: a mapping file, or an engine's layout
 
     def describe(self) -> str:
         known = KNOWN_ORDERS.get(self.order)
         order = f"gate order ({', '.join(self.order)})" + (f", {known}" if known else "")
         if self.stated:
-            order = ("the mapping as written" if self.order == self.stated else
-                     f"the blocks mapped as ({', '.join(self.stated)}) hold "
+            placed = "mapped" if self.by == "mapping" else "laid out"
+            order = (f"the {self.by} as written" if self.order == self.stated else
+                     f"the blocks {placed} as ({', '.join(self.stated)}) hold "
                      f"({', '.join(self.order)})")
         how = "conforms" if self.ok else f"misses by {self.ratio:.3g} tolerances"
         return f"spec '{self.spec}', {self.variant}, {order}: {how}"
@@ -170,6 +175,43 @@ def _identify_mapped(obj, mapping, name, *, max_examples, seed, dtype) -> Identi
     return Identification(name, tuple(results))
 
 
+def _relabelled(spec: Spec, holds: dict[str, str]) -> Spec:
+    """``spec`` with each gate's equation reading the parameters of the gate whose block
+    holds it: where the blocks placed as f hold o, o's equation uses W_if."""
+    import re
+
+    if all(a == b for a, b in holds.items()):
+        return spec
+    renamed = relabel_gates(spec, {p: p for p in spec.params}, holds)
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, renamed)) + r")\b")
+    return variant(spec, equations={
+        eq.target: pattern.sub(lambda m: renamed[m.group(1)], eq.text)
+        for eq in spec.equations})
+
+
+def _identify_engine(held, name, *, max_examples, seed, dtype) -> Identification:
+    """Any other target (JAX, Keras, ONNX graphs): the spec's gates relabelled instead of
+    the target's layout, so the answer says which gate each block its adapter places
+    really holds."""
+    base = held.default_spec()
+    stated = gate_letters(base) or ("h",)
+    results = []
+    for described, overrides in VARIANTS.get(base.name) or (("the spec as written", {}),):
+        spec = _variant_spec(base, overrides)
+        for order in itertools.permutations(stated):
+            try:
+                r = verify(held, spec=_relabelled(spec, dict(zip(stated, order))), dtype=dtype,
+                           max_examples=max_examples, seed=seed, gradients=False,
+                           shrink=False, explain=False)
+            except SeqcheckError:
+                continue
+            ratio = 0.0 if r.ok else r.check.ratio
+            results.append(Candidate(base.name, described, order, r.ok, ratio, stated,
+                                     by="layout"))
+    results.sort(key=lambda c: (not c.ok, c.ratio, c.order != c.stated))
+    return Identification(name, tuple(results))
+
+
 def identify(target, *, mapping=None, max_examples: int = 10, seed: int = 0,
              dtype=None) -> Identification:
     """Find which spec variant and gate order ``target`` follows.
@@ -187,12 +229,25 @@ def identify(target, *, mapping=None, max_examples: int = 10, seed: int = 0,
     >>> identify(torch.nn.GRUCell, max_examples=3).matches[0].order
     ('r', 'z', 'n')
     """
+    from ..adapters.base import Target
+    from ..adapters.engines import engine_of, object_target
     from ..adapters.torch_nn import layout_for
 
+    if isinstance(target, Target):
+        return _identify_engine(target, target.name, max_examples=max_examples, seed=seed,
+                                dtype=dtype)
+    if engine_of(target) is not None or str(target).endswith(".onnx"):
+        held = make_target(target)
+        return _identify_engine(held, held.name, max_examples=max_examples, seed=seed,
+                                dtype=dtype)
     obj = resolve_target(target)
     name = target if isinstance(target, str) else getattr(obj, "__qualname__", type(obj).__name__)
     if mapping is not None:
         return _identify_mapped(obj, mapping, str(name), max_examples=max_examples, seed=seed,
+                                dtype=dtype)
+    held = object_target(obj, str(name))
+    if held is not None:
+        return _identify_engine(held, str(name), max_examples=max_examples, seed=seed,
                                 dtype=dtype)
     base_layout = layout_for(obj)
     family = base_layout.family
