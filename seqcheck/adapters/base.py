@@ -39,6 +39,10 @@ class Observed:
         params: gradients ``{spec parameter: array of its shape}``, or None.
         x: gradient of the input, ``(T, B, D)``, or None.
         initial: gradients ``{state: (B, *shape)}`` of the initial states, or None.
+        per_step_slack, final_slack: for a target that computes the spec only
+            approximately by design (a quantized module), how far each value may be from
+            the spec's, added to the tolerance, in the shapes of ``per_step`` and
+            ``final``; None for a target held to the spec itself.
     """
 
     per_step: Mapping[str, np.ndarray]
@@ -46,6 +50,8 @@ class Observed:
     params: Mapping[str, np.ndarray] | None = None
     x: np.ndarray | None = None
     initial: Mapping[str, np.ndarray] | None = None
+    per_step_slack: Mapping[str, np.ndarray] | None = None
+    final_slack: Mapping[str, np.ndarray] | None = None
 
 
 class Target(ABC):

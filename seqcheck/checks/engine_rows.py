@@ -138,6 +138,19 @@ def _compiled_entries() -> list[Entry]:
     return out
 
 
+def _quantized_entries() -> list[Entry]:
+    """torch.nn's LSTM and GRU after ``torch.ao.quantization.quantize_dynamic``, int8 and
+    float16 weights, held to torch's equations within the slack their quantization
+    allows (:mod:`seqcheck.adapters.torch_nn.quantized`)."""
+    import torch
+
+    from ..adapters.torch_nn.quantized import QuantizedTarget, quantized_factory
+
+    return [Entry("torch-quantized", unit, {"weights": str(dtype).replace("torch.", "")},
+                  functools.partial(QuantizedTarget, quantized_factory(unit, dtype)))
+            for dtype in (torch.qint8, torch.float16) for unit in ("LSTM", "GRU")]
+
+
 def _jax_entries() -> list[Entry]:
     """equinox's and flax's cells, each held to the spec its library's source computes
     (docs/engines.md, "JAX"); built at the sizes each case draws."""
@@ -231,6 +244,7 @@ ENGINE_ROWS: dict[str, Callable[[], list[Entry]]] = {
     "torch-cuda": _cuda_entries,
     "torchscript": _torchscript_entries,
     "torch-compile": _compiled_entries,
+    "torch-quantized": _quantized_entries,
     "jax": _jax_entries,
     "keras": _keras_entries,
     "onnx": functools.partial(_onnx_entries, "onnx"),

@@ -58,7 +58,8 @@ def compare_values(what: str, expected, actual, rtol: float, atol: float,
         what: the label of the compared value (``"output h"``, ``"gradient W_hi"``).
         expected: the spec's values, any shape (a scalar is compared as shape (1,)).
         actual: the target's values, reshaped to ``expected``'s shape.
-        rtol, atol: the tolerance (see :func:`tolerance`).
+        rtol, atol: the tolerance (see :func:`tolerance`); ``atol`` may be an array of
+            ``expected``'s shape (a target's slack added to it).
         per_step: the first axis is time (T, ...): it becomes the 1-based ``step``.
     Returns:
         the divergences in index order; a NaN in either array is one.
@@ -156,12 +157,15 @@ class Checker:
         g_rtol, g_atol = tolerance(self.dtype, case.steps, case.params, case.sizes, True,
                                    sweeps=sweeps)
         divergences: list[Divergence] = []
+        slack = actual.per_step_slack or {}
         for v in self.observed:
             divergences += compare_values(f"output {v}", expected["per_step"][v],
-                                          actual.per_step[v], rtol, atol, per_step=True)
+                                          actual.per_step[v], rtol, atol + slack.get(v, 0),
+                                          per_step=True)
+        slack = actual.final_slack or {}
         for s in self.states:
             divergences += compare_values(f"final state {s}", expected["final"][s],
-                                          actual.final[s], rtol, atol)
+                                          actual.final[s], rtol, atol + slack.get(s, 0))
         if self.gradients and not divergences:
             for name in expected["params"]:
                 divergences += compare_values(f"gradient {name}", expected["params"][name],

@@ -103,5 +103,8 @@ def make_target(target, layout=None, *, attributes=None, mapping=None):
 
         return MappingTarget(obj, mapping, name=name)
     from ...adapters.torch_nn import TorchTarget
+    from ...adapters.torch_nn.quantized import QuantizedTarget, is_quantized
 
+    if layout is None and is_quantized(obj):
+        return QuantizedTarget(obj, name=name)
     return TorchTarget(obj, layout, name=name)
