@@ -140,3 +140,19 @@ def test_a_quantized_instance_is_recognised_by_verify_and_has_conformance_rows()
     rows = conformance.run_conformance(["torch-quantized"], max_examples=10)
     assert [(r.unit, r.attributes["weights"], r.verdict) for r in rows] == [
         (u, w, "conforms") for w in ("qint8", "float16") for u in ("LSTM", "GRU")]
+
+
+def test_the_command_line_compiles_or_quantizes_what_it_names(capsys):
+    from seqcheck.cli import main
+
+    assert main(["verify", "torch.nn.LSTM", "--quantize", "qint8", "--max-examples", "5"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("conforms: quantize_dynamic(torch.nn.LSTM, qint8) against spec "
+                          "'lstm'") and "slack from the quantization" in out
+    assert main(["verify", "torch.nn.GRUCell", "--compile", "aot_eager",
+                 "--max-examples", "3"]) == 0
+    assert "torch.compile(torch.nn.GRUCell, backend='aot_eager')" in capsys.readouterr().out
+    assert main(["verify", "torch.nn.RNN", "--quantize", "qint8"]) == 2
+    assert "quantizes torch.nn.LSTM and GRU; got torch.nn.RNN" in capsys.readouterr().err
+    assert main(["verify", "torch.nn.GRU", "--quantize", "qint8", "--compile", "eager"]) == 2
+    assert "one way" in capsys.readouterr().err

@@ -47,6 +47,12 @@ def _add_onnx_options(parser: argparse.ArgumentParser) -> None:
                         help="export the torch module with torch.onnx.export and verify the "
                              "graph against the module's spec, once per exporter "
                              "(onnx: torchscript and dynamo; onnx:dynamo: one)")
+    parser.add_argument("--compile", metavar="BACKEND",
+                        help="verify the modules torch.compile(backend=BACKEND) makes of a torch "
+                             "class or factory (inductor, aot_eager, ...)")
+    parser.add_argument("--quantize", choices=("qint8", "float16"),
+                        help="verify torch.nn.LSTM or GRU dynamically quantized "
+                             "(torch.ao.quantization.quantize_dynamic), within its slack")
     parser.add_argument("--engine", choices=("onnxruntime", "onnx"),
                         help="what runs an ONNX graph (model.onnx, --export): onnxruntime "
                              "(default) or onnx.reference")
@@ -57,15 +63,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.export:
         return _run_exports(args)
-    target = args.target
-    if args.engine:
-        if not target.endswith(".onnx"):
-            raise SeqcheckError(f"--engine applies to ONNX graphs (model.onnx, --export); "
-                                f"{target} names its engine itself")
-        from ..adapters.onnx_file import OnnxFileTarget
-
-        target = OnnxFileTarget(target, mapping=args.mapping, engine=args.engine)
-        args.mapping = None
+    target = _target(args)
     attributes = None
     if args.attr:
         from ..adapters.onnx import parse_attributes, parse_onnx_target
@@ -81,6 +79,24 @@ def run(args: argparse.Namespace) -> int:
                     replay=args.replay)
     print_result(result, args.json)
     return 0 if result.ok else 1
+
+
+def _target(args: argparse.Namespace):
+    """What ``run`` verifies: the target as named, or run on --engine, compiled, quantized."""
+    if args.engine:
+        if not args.target.endswith(".onnx"):
+            raise SeqcheckError(f"--engine applies to ONNX graphs (model.onnx, --export); "
+                                f"{args.target} names its engine itself")
+        from ..adapters.onnx_file import OnnxFileTarget
+
+        target = OnnxFileTarget(args.target, mapping=args.mapping, engine=args.engine)
+        args.mapping = None
+        return target
+    if args.compile or args.quantize:
+        from ..checks.verify import transformed_target
+
+        return transformed_target(args.target, compile=args.compile, quantize=args.quantize)
+    return args.target
 
 
 def _run_exports(args: argparse.Namespace) -> int:

@@ -74,9 +74,10 @@ def quantize(module, dtype):
             torch.nn.Sequential(module), {type(module)}, dtype=dtype)[0]
 
 
-def quantized_factory(unit: str, dtype=None):
-    """A factory ``(input_size, hidden_size) -> module``: ``torch.nn.<unit>`` built, then
-    dynamically quantized (default ``torch.qint8``).
+def quantized_factory(unit, dtype=None):
+    """A factory ``(input_size, hidden_size) -> module``: ``torch.nn.<unit>`` (or the class
+    ``unit``, an LSTM or GRU) built, then dynamically quantized (default ``torch.qint8``;
+    ``"qint8"`` and ``"float16"`` name the two).
 
     >>> make = quantized_factory("GRU")
     >>> type(make(3, 2)).__module__
@@ -84,14 +85,19 @@ def quantized_factory(unit: str, dtype=None):
     """
     import torch
 
-    if unit not in _UNITS:
-        raise SeqcheckError(f"quantize_dynamic quantizes torch.nn.LSTM and GRU; got {unit!r}")
-    dtype = torch.qint8 if dtype is None else dtype
+    cls = getattr(torch.nn, unit, None) if isinstance(unit, str) else unit
+    if not (isinstance(cls, type) and issubclass(cls, (torch.nn.LSTM, torch.nn.GRU))):
+        shown = unit if isinstance(unit, str) else factory_name(unit)
+        raise SeqcheckError(f"quantize_dynamic quantizes torch.nn.LSTM and GRU; got {shown}")
+    dtype = {None: torch.qint8, "qint8": torch.qint8, "float16": torch.float16}.get(dtype, dtype)
+    if dtype not in (torch.qint8, torch.float16):
+        raise SeqcheckError(f"dynamic quantization takes qint8 or float16 weights; got {dtype}")
 
     def make(input_size: int, hidden_size: int):
-        return quantize(getattr(torch.nn, unit)(input_size, hidden_size), dtype)
+        return quantize(cls(input_size, hidden_size), dtype)
 
-    make.__name__ = f"quantize_dynamic(torch.nn.{unit}, {str(dtype).replace('torch.', '')})"
+    make.__name__ = (f"quantize_dynamic({factory_name(cls)}, "
+                     f"{str(dtype).replace('torch.', '')})")
     return make
 
 

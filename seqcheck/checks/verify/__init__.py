@@ -21,8 +21,8 @@ from .checker import Checker, compare_values, tolerance
 from .replay import SavedCase, load_case, save_case
 from .result import CaseCheck, Divergence, VerifyResult
 from .search import DECISIVE, verify
-from .targets import make_target, resolve_target
+from .targets import make_target, resolve_target, transformed_target
 
 __all__ = ["Divergence", "CaseCheck", "VerifyResult", "verify", "make_target", "resolve_target",
-           "tolerance", "DECISIVE", "SavedCase", "save_case", "load_case", "Checker",
-           "compare_values"]
+           "transformed_target", "tolerance", "DECISIVE", "SavedCase", "save_case", "load_case",
+           "Checker", "compare_values"]

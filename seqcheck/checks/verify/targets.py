@@ -12,7 +12,7 @@ import importlib
 from ...adapters.engines import engine_of, engine_target, object_target
 from ...errors import SeqcheckError
 
-__all__ = ["resolve_target", "make_target"]
+__all__ = ["resolve_target", "make_target", "transformed_target"]
 
 
 def resolve_target(target):
@@ -108,3 +108,24 @@ def make_target(target, layout=None, *, attributes=None, mapping=None):
     if layout is None and is_quantized(obj):
         return QuantizedTarget(obj, name=name)
     return TorchTarget(obj, layout, name=name)
+
+
+def transformed_target(target, *, compile: str | None = None, quantize: str | None = None):
+    """The torch class or factory ``target`` names, each module it builds compiled by
+    ``torch.compile(backend=compile)`` or dynamically quantized (``quantize`` = ``"qint8"``
+    or ``"float16"``; an LSTM or GRU): ``seqcheck verify torch.nn.GRUCell --compile
+    inductor``."""
+    if bool(compile) == bool(quantize):
+        raise SeqcheckError("transform a target one way: compile or quantize")
+    obj = resolve_target(target)
+    label = target if isinstance(target, str) else getattr(obj, "__name__", repr(obj))
+    if compile:
+        from ...adapters.torch_nn import TorchTarget
+        from ...adapters.torch_nn.modules import compiled_factory
+
+        return TorchTarget(compiled_factory(obj, backend=compile),
+                           name=f"torch.compile({label}, backend={compile!r})")
+    from ...adapters.torch_nn.quantized import QuantizedTarget, quantized_factory
+
+    return QuantizedTarget(quantized_factory(obj, quantize),
+                           name=f"quantize_dynamic({label}, {quantize})")
