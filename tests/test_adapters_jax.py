@@ -714,3 +714,60 @@ def test_identify_says_which_gate_each_block_of_a_jax_cell_holds():
     assert [(c.variant, c.order) for c in plain.matches] == [
         ("reset after the recurrent product (PyTorch, cuDNN; ONNX linear_before_reset=1)",
          ("r", "z", "n"))]
+
+
+# -- layout files: a pure function held to a spec from the command line --------------------
+EXAMPLES = __import__("pathlib").Path(__file__).resolve().parents[1] / "examples" / "jax"
+
+
+def test_a_layout_file_holds_a_pure_function_from_the_command_line(monkeypatch, capsys):
+    from seqcheck.cli import main
+
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    layout = str(EXAMPLES / "textbook_gru.toml")
+    assert main(["verify", "textbook_gru:step", "--mapping", layout,
+                 "--max-examples", "8"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("conforms: textbook_gru:step against spec 'gru'")
+    assert "outputs, states and gradients" in out
+    assert main(["verify", "textbook_gru:swapped", "--mapping", layout,
+                 "--max-examples", "20"]) == 1
+    assert "explained by: gates 'r' and 'z' exchange their parameters" in \
+        capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("line", "fault"), [
+    ('W = "concat(W_ir.T, W_iz.T, W_inn.T, axis=1)"',
+     "unknown spec parameter 'W_inn'"),
+    ('W = "concat(W_ir.T W_iz.T)"', "cannot read"),
+    ('W = "W_ir * 2"', "is not a spec parameter or a sum of them"),
+    ('W = "concat(W_ir.T, axis=x)"', "concat() takes one keyword, axis = an integer"),
+])
+def test_a_malformed_layout_entry_is_located(tmp_path, line, fault):
+    from seqcheck.adapters.jax.layout_file import load_layout_file
+    from seqcheck.adapters.mapping import MappingError
+
+    text = (EXAMPLES / "textbook_gru.toml").read_text(encoding="utf-8")
+    [original] = [x for x in text.splitlines() if x.startswith("W = ")]
+    path = tmp_path / "bad.toml"
+    path.write_text(text.replace(original, line), encoding="utf-8")
+    with pytest.raises(MappingError) as info:
+        load_layout_file(path)
+    message = str(info.value)
+    number = text.splitlines().index(original) + 1
+    assert fault in message and f"bad.toml:{number}:" in message, message
+
+
+def test_a_layout_file_reports_every_problem_of_its_keys(tmp_path):
+    from seqcheck.adapters.jax.layout_file import load_layout_file
+    from seqcheck.adapters.mapping import MappingError
+
+    path = tmp_path / "bad.toml"
+    path.write_text('engine = "jax"\nspec = "gru"\nparams = "PARAMS"\nstates = ["hh"]\n'
+                    'batch = true\n[layout]\nW = "W_ir"\n', encoding="utf-8")
+    with pytest.raises(MappingError) as info:
+        load_layout_file(path)
+    message = str(info.value)
+    for fault in ("params names the parameter pytree as module:attr", "unknown state 'hh'",
+                  "did you mean 'h'?", "unknown key 'batch'", "did you mean 'batched'?"):
+        assert fault in message, message

@@ -8,6 +8,7 @@ mapping file's module, or a torch.nn module through its layout.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 from ...adapters.engines import engine_of, engine_target, object_target
 from ...errors import SeqcheckError
@@ -67,8 +68,6 @@ def make_target(target, layout=None, *, attributes=None, mapping=None):
         return target
     if isinstance(target, str) and target.endswith(".onnx") or (
             type(target).__name__ == "ModelProto"):  # a graph: a file, or an onnx.ModelProto
-        from pathlib import Path
-
         from ...adapters.onnx_file import OnnxFileTarget
 
         if layout is not None or attributes:
@@ -99,6 +98,10 @@ def make_target(target, layout=None, *, attributes=None, mapping=None):
     if mapping is not None:
         if layout is not None:
             raise SeqcheckError("pass a layout or a mapping file, not both")
+        from ...adapters.jax.layout_file import engine_of_file, layout_target
+
+        if isinstance(mapping, (str, Path)) and engine_of_file(mapping) == "jax":
+            return layout_target(obj, mapping, name=name)  # a JAX function's layout file
         from ...adapters.mapping import MappingTarget
 
         return MappingTarget(obj, mapping, name=name)
