@@ -51,8 +51,8 @@ def engine_of_file(path) -> str | None:
     """The ``engine`` a mapping or layout file names, or None (a torch mapping names none)."""
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None  # the mapping loader reports what is wrong with it
+    except (OSError, ValueError, RecursionError):  # TOMLDecodeError is a ValueError
+        return None  # the mapping loader reports what is wrong with it, within its limits
     engine = data.get("engine")
     return engine if isinstance(engine, str) else None
 
