@@ -15,7 +15,7 @@ from .errors import Diagnostic, SpecError
 from .spec.suggest import did_you_mean
 
 __all__ = ["data_dir", "spec_dir", "reference_dir", "spec_names", "spec_path", "example_path",
-           "example_names", "literal_paths"]
+           "example_names", "literal_paths", "formula_paths"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -47,6 +47,13 @@ def spec_names() -> list[str]:
 def literal_paths() -> list[Path]:
     """Literal transcriptions of printed equations, kept to show the validator rejects them."""
     d = spec_dir() / "literal"
+    return sorted(d.glob("*.toml")) if d.is_dir() else []
+
+
+def formula_paths() -> list[Path]:
+    """Transcriptions of the lectures' printed formulas (sums, bounds, probabilities,
+    updates), one file per seed, checked by ``seqcheck errata``."""
+    d = spec_dir() / "formulas"
     return sorted(d.glob("*.toml")) if d.is_dir() else []
 
 

@@ -221,6 +221,10 @@ class TomlIndex:
             m = _HEADER_TABLE.match(line)
             if m:
                 table = _split_dotted(m.group(1))
+                for n in range(len(table) - 1, 0, -1):  # [a.b] under [[a]]: in a's last entry
+                    if table[:n] in array_counts:
+                        table = table[:n] + (array_counts[table[:n]] - 1,) + table[n:]
+                        break
                 self._keys[table] = Pos(lineno, m.start(1) + 1)
                 continue
             m = _KEYLINE.match(raw)

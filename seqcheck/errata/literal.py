@@ -1,4 +1,5 @@
-"""The lectures' mistakes, found by running seqcheck on what they literally print.
+"""Literal spec transcriptions (``specs/literal/``): what the validator rejects, and the
+claims the lectures make about what it accepts.
 
 Two kinds of literal transcription are kept in the repository, and nothing here is typed
 in by hand: every finding is what the tool reports when it is run on them.
@@ -27,97 +28,31 @@ in by hand: every finding is what the tool reports when it is run on them.
   forward) is **computed** to be wrong.
 
 A claim that holds is listed as confirmed, so a transcription that stops finding its
-erratum is seen. :func:`find_errata` runs everything; ``seqcheck errata`` prints it.
+erratum is seen. :func:`check_literal` runs one.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
 import sympy
 
-from .errors import Diagnostic, SeqcheckError, SpecError
-from .spec.locate import TomlIndex, read_toml
+from ..errors import Diagnostic, SpecError
+from ..spec.locate import TomlIndex, read_toml
+from .report import Erratum
 
-__all__ = ["Erratum", "ErrataReport", "check_literal", "check_examples", "find_errata"]
+__all__ = ["check_literal", "CLAIMS", "relative_path"]
 
 CLAIMS = ("equal", "probability", "value")
 _REQUIRED = ("place", "printed", "corrected")
-_OPTIONAL = ("spec", "entry", "claim", "variables", "values", "orthogonal", "steps", "sizes",
-             "seed")
+_OPTIONAL = ("problem", "spec", "entry", "claim", "variables", "values", "orthogonal", "steps",
+             "sizes", "seed")
 #: |a - b| <= _EQUAL_RTOL (1 + |a|) counts as equal: float64 over a few steps.
 _EQUAL_RTOL = 1e-9
 
 
-@dataclass(frozen=True)
-class Erratum:
-    """One mistake in a lecture, as seqcheck found it.
-
-    Arguments:
-        seed: the seed file, e.g. ``"000_bdb039f7b454a225.txt"``.
-        place: where it is printed ("eq. 13", a slide title, a walk-through line).
-        printed: what is printed.
-        finding: what seqcheck reports when run on the transcription (computed now).
-        corrected: the corrected form.
-        transcription: the literal transcription it was found in, relative to the data
-            directory (``specs/literal/seed000_eq13.toml``, ``reference/...:241``).
-        how: ``"rejected"`` (the validator), ``"contradicted"`` (a claim evaluated) or
-            ``"computed"`` (a worked example's number).
-        kind: the diagnostic kind, the claim, or the example verdict.
-    """
-
-    seed: str
-    place: str
-    printed: str
-    finding: str
-    corrected: str
-    transcription: str
-    how: str
-    kind: str
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class ErrataReport:
-    """Every erratum found, and the claims that were checked and hold.
-
-    Arguments:
-        errata: in order: literal transcriptions (by file name), then worked examples.
-        confirmed: one line per claim that holds, e.g. the printed sum 1.1111.
-    """
-
-    errata: tuple[Erratum, ...]
-    confirmed: tuple[str, ...]
-
-    def as_dict(self) -> dict:
-        return {"errata": [e.as_dict() for e in self.errata], "confirmed": list(self.confirmed)}
-
-    def format_text(self) -> str:
-        out = []
-        for e in self.errata:
-            out += [f"{_seed_label(e.seed)}, {e.place}  [{e.how}: {e.kind}]",
-                    f"  printed:   {e.printed}",
-                    f"  seqcheck:  {e.finding}",
-                    f"  corrected: {e.corrected}",
-                    f"  from:      {e.transcription}", ""]
-        if self.confirmed:
-            out += ["claims checked that hold:"] + [f"  {c}" for c in self.confirmed] + [""]
-        hows = {h: sum(e.how == h for e in self.errata)
-                for h in ("rejected", "contradicted", "computed")}
-        out.append(f"{len(self.errata)} errata: " + ", ".join(f"{n} {h}" for h, n in hows.items()))
-        return "\n".join(out)
-
-
-def _seed_label(seed: str) -> str:
-    return f"seed {seed[:3]}" if seed[:3].isdigit() else seed
-
-
-# -- literal transcriptions -------------------------------------------------------------
 def _bad(path: Path, index: TomlIndex, key: tuple, message: str, hint: str) -> SpecError:
     pos = index.value(key)
     return SpecError(Diagnostic(kind="bad-erratum", message=message, file=str(path),
@@ -243,6 +178,17 @@ def _claim_value(spec, traj, err, index, path) -> tuple[str | None, list[str]]:
     return ("; ".join(findings) or None), holds
 
 
+def relative_path(path: Path) -> str:
+    """``path`` relative to the data directory's parent (``specs/literal/x.toml``), or as
+    given when it lies elsewhere."""
+    from ..catalogue import data_dir
+
+    try:
+        return str(Path(path).resolve().relative_to(data_dir("specs").parent))
+    except ValueError:
+        return str(path)
+
+
 def check_literal(path: str | Path) -> tuple[Erratum | None, tuple[str, ...]]:
     """Run seqcheck on one literal transcription.
 
@@ -255,25 +201,21 @@ def check_literal(path: str | Path) -> tuple[Erratum | None, tuple[str, ...]]:
         SpecError: the file or its ``[erratum]`` table is malformed, a claim names
             unknown variables, or the corrected spec or entry does not exist.
     """
-    from .catalogue import data_dir
-    from .spec import load_spec
+    from ..spec import load_spec
 
     path = Path(path)
     err, index = _table(path)
     if err.get("spec"):
         load_spec(err["spec"])  # the corrected form is in the catalogue
     if err.get("entry"):
-        from .models import entry
+        from ..models import entry
 
         entry(err["entry"])
-    try:
-        rel = str(path.resolve().relative_to(data_dir("specs").parent))
-    except ValueError:
-        rel = str(path)
+    rel = relative_path(path)
     sources = err["_sources"]
     seed = sources[0].get("file", "") if sources else ""
     base = dict(seed=seed, place=err["place"], printed=err["printed"],
-                corrected=err["corrected"], transcription=rel)
+                corrected=err["corrected"], transcription=rel, problem=err.get("problem", ""))
     claim = err.get("claim")
     try:
         spec = load_spec(path)
@@ -295,7 +237,7 @@ def check_literal(path: str | Path) -> tuple[Erratum | None, tuple[str, ...]]:
                        f"claim {claim!r} needs 'variables' naming "
                        + ("two variables" if claim == "equal" else "variables"),
                        "variables of the transcription: " + ", ".join(spec.variables))
-    from .backends import compile_numpy
+    from ..backends import compile_numpy
 
     _, params, inputs, steps = _draw(spec, err, index, path)
     traj = compile_numpy(spec).forward(params, inputs, steps=steps)
@@ -309,46 +251,3 @@ def check_literal(path: str | Path) -> tuple[Erratum | None, tuple[str, ...]]:
     if finding is None:
         return None, confirmed
     return Erratum(**base, finding=finding, how="contradicted", kind=claim), confirmed
-
-
-# -- worked examples ---------------------------------------------------------------------
-def check_examples(names=None) -> tuple[Erratum, ...]:
-    """Every printed number of the worked examples that is a slip (or follows one).
-
-    Arguments:
-        names: bundled example names (default: all of ``reference/``).
-    """
-    from . import catalogue
-    from .checks.example import CARRIED, SLIP, check_example, format_values
-
-    out = []
-    for name in names if names is not None else catalogue.example_names():
-        report = check_example(name)
-        ex = report.example
-        seed, _, walk = ex.source.partition(", ")
-        for e in report.entries:
-            if e.verdict not in (SLIP, CARRIED):
-                continue
-            place = f"{walk or ex.source}, {e.where or 'line ' + str(e.line)}: {e.name}_{e.t}"
-            out.append(Erratum(
-                seed=seed, place=place, printed=format_values(e.printed, e.decimals),
-                finding=e.describe(), corrected=format_values(e.exact, e.decimals),
-                transcription=f"reference/{name}.toml:{e.line}", how="computed",
-                kind=e.verdict))
-    return tuple(out)
-
-
-def find_errata() -> ErrataReport:
-    """Run every literal transcription and every worked example; see the module docstring."""
-    from .catalogue import literal_paths
-
-    errata, confirmed = [], []
-    for path in literal_paths():
-        found, holds = check_literal(path)
-        if found is not None:
-            errata.append(found)
-        confirmed += holds
-    errata += check_examples()
-    if not errata and not confirmed:
-        raise SeqcheckError("no literal transcriptions or worked examples were found")
-    return ErrataReport(tuple(errata), tuple(confirmed))
