@@ -11,7 +11,8 @@ What is checked:
    commas) covers every number from a to b.
 2. Every reference in an "encoded by" cell resolves: ``specs/NAME.toml`` is a catalogue
    spec (``seqcheck.catalogue.spec_names()``), ``specs/literal/NAME.toml`` one of
-   ``literal_paths()``, ``reference/NAME.toml`` a worked example, ``tests/test_x.py`` a
+   ``literal_paths()``, ``specs/formulas/seedNNN.toml#ID`` a formula of that transcription
+   (``seqcheck errata`` checks it), ``reference/NAME.toml`` a worked example, ``tests/test_x.py`` a
    file, ``tests/test_x.py::test_name`` a function defined in that file (found with
    ``ast``, the test module is not imported), ``entry:NAME`` a catalogue entry
    (``seqcheck.models.entry_names()``), ``seqcheck.MODULE:name`` an attribute of that
@@ -46,6 +47,7 @@ import pytest
 
 from seqcheck import load_spec
 from seqcheck.catalogue import example_names, literal_paths, spec_names
+from seqcheck.errata.formulas import load_formulas
 from seqcheck.models import entry, entry_names
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,8 +59,8 @@ HEADING = re.compile(r"^## Seed (\d{3}) — `(\d{3}_[0-9a-f]+\.txt)`")
 PLACE_EQ = re.compile(r"^eqs?\.\s*((?:\(\d+\)(?:\s*[–-]\s*\(\d+\))?(?:\s*,\s*)?)+)")
 NUMBER = re.compile(r"\((\d+)\)(?:\s*[–-]\s*\((\d+)\))?")
 CODE = re.compile(r"`([^`]+)`")
-PATH_REF = re.compile(r"^(?P<path>(?:specs/(?:literal/)?|reference/)\w+\.toml|tests/\w+\.py)"
-                      r"(?:::(?P<func>\w+))?$")
+PATH_REF = re.compile(r"^(?P<path>(?:specs/(?:literal/|formulas/)?|reference/)\w+\.toml|"
+                      r"tests/\w+\.py)(?:::(?P<func>\w+)|#(?P<formula>[a-z0-9-]+))?$")
 ENTRY_REF = re.compile(r"^entry:(?P<name>\w+)$")
 PY_REF = re.compile(r"^(?P<module>seqcheck(?:\.\w+)+):(?P<attr>\w+)$")
 PROSE = "prose only:"
@@ -163,6 +165,10 @@ def resolve(ref: str) -> str | None:
         if path.startswith("specs/literal/"):
             if stem not in {p.stem for p in literal_paths()}:
                 return f"{path} is not a literal transcription"
+        elif path.startswith("specs/formulas/"):
+            ids = {f.id for f in load_formulas(ROOT / path)}
+            if m.group("formula") not in ids:
+                return f"{path} has no formula '{m.group('formula')}'"
         elif path.startswith("specs/"):
             if stem not in spec_names():
                 return f"{stem} is not a catalogue spec"
@@ -238,6 +244,8 @@ def test_the_resolver_refuses_what_does_not_exist():
     assert resolve("entry:no_such_entry") == "no catalogue entry no_such_entry"
     assert "has no" in resolve("seqcheck.dynamics.theory:no_such_function")
     assert "not a reference" in resolve("lstm")
+    assert "has no formula 'no-such-id'" in resolve("specs/formulas/seed000.toml#no-such-id")
+    assert resolve("specs/formulas/seed000.toml#eq44-attention-weights") is None
 
 
 # -- 3. every source of the catalogue appears -----------------------------------------------

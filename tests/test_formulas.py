@@ -16,7 +16,7 @@ from seqcheck import SpecError
 from seqcheck.cli import main
 from seqcheck.errata import find_errata
 from seqcheck.errata.formulas import Case, check_formula, load_formulas
-from seqcheck.errata.formulas.evaluate import Evaluator, Fault, node_texts
+from seqcheck.errata.formulas.evaluate import Evaluator, Fault, Let, node_texts
 from seqcheck.errata.formulas.grammar import parse_formula
 
 
@@ -59,6 +59,19 @@ def test_an_index_origin_reads_the_printed_indices(m, n, seed):
     got = _value("sum(sum(x[a, b] * w[a, b], b, -N, N), a, -M, M)", {"w": w, "x": x},
                  {"M": m, "N": n}, {"w": (-m, -n), "x": (-m, -n)})
     assert got == pytest.approx(float((x * w).sum()), rel=1e-12, abs=1e-12)
+
+
+def test_definitions_are_read_whole_or_entry_by_entry():
+    A = np.array([[1.0, 2.0], [3.0, 4.0]])
+    texts, lets = {}, {}
+    for key, params, text in (("W", (), "A @ A"), ("c", ("k",), "1 if k == 0 else 2 * c[k - 1]")):
+        tree = parse_formula(text)
+        texts.update(node_texts(tree, text))
+        lets[key] = Let(key, params, tree, text)
+    for text, want in (("W[2, 1]", (A @ A)[1, 0]), ("c[5]", 32), ("trace(W)", np.trace(A @ A))):
+        tree = parse_formula(text)
+        ev = Evaluator(lets, Case({}, {"A": A}), {**texts, **node_texts(tree, text)})
+        assert ev.value(tree, {}) == want
 
 
 def test_shapes_must_match_and_entries_exist():

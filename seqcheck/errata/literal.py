@@ -224,6 +224,8 @@ def check_literal(path: str | Path) -> tuple[Erratum | None, tuple[str, ...]]:
             raise
         d = e.diagnostics[0]
         finding = f"{d.kind} at line {d.line}, column {d.col}: {d.message}"
+        if d.hint and d.hint.startswith("did you mean"):
+            finding += f" ({d.hint.split('?')[0]}?)"
         return Erratum(**base, finding=finding, how="rejected", kind=d.kind), ()
     if claim is None:
         raise _bad(path, index, ("erratum",), "the validator accepts this transcription and "

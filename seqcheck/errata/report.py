@@ -86,14 +86,23 @@ class ErrataReport:
         return "\n".join(out)
 
     def format_markdown(self) -> str:
-        """The table of docs/errata.md: one row per erratum, in report order."""
-        rows = ["| seed | place | printed | problem | seqcheck finds | corrected | from |",
-                "|---|---|---|---|---|---|---|"]
-        for e in self.errata:
-            cells = (seed_label(e.seed), e.place, e.printed, e.problem or "—",
-                     f"{e.how} ({e.kind}): {e.finding}", e.corrected, f"`{e.transcription}`")
-            rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
-        return "\n".join(rows) + "\n"
+        """The errata section of docs/errata.md: per seed, one table row per erratum."""
+        out = []
+        for seed in sorted({e.seed for e in self.errata}):
+            out += [f"### {seed_label(seed).capitalize()} (`{seed}`)", "",
+                    "| place | printed | problem | seqcheck finds | corrected | from |",
+                    "|---|---|---|---|---|---|"]
+            for e in self.errata:
+                if e.seed == seed:
+                    cells = (e.place, e.printed, e.problem or "—",
+                             f"**{e.how}** ({e.kind}): {e.finding}", e.corrected,
+                             f"`{e.transcription}`")
+                    out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+            out.append("")
+        counts = ", ".join(f"{n} {h}" for h, n in self.counts().items())
+        out.append(f"{len(self.errata)} errata ({counts}); {len(self.confirmed)} claims "
+                   "checked that hold.")
+        return "\n".join(out) + "\n"
 
 
 def seed_label(seed: str) -> str:

@@ -167,7 +167,8 @@ class Evaluator:
         return int(v)
 
     def _entry(self, node, target, idx, bound):
-        if isinstance(target, ast.Name) and target.id in self.lets and target.id not in bound:
+        if isinstance(target, ast.Name) and target.id in self.lets and target.id not in bound \
+                and self.lets[target.id].params:
             let = self.lets[target.id]
             if len(idx) != len(let.params):
                 raise Fault(f"{self.seg(node)}: {let.name} takes {len(let.params)} indices")
