@@ -18,6 +18,8 @@ from seqcheck.errata import find_errata
 from seqcheck.errata.formulas import Case, check_formula, load_formulas
 from seqcheck.errata.formulas.evaluate import Evaluator, Fault, Let, node_texts
 from seqcheck.errata.formulas.grammar import parse_formula
+from seqcheck.errata.formulas.load import free_indices
+from seqcheck.spec.grammar import ExprError
 
 
 def _file(tmp_path, body: str, name: str = "f.toml"):
@@ -268,3 +270,43 @@ def test_the_command_runs_given_files_and_exits_2_on_a_bad_one(tmp_path, capsys)
     assert "bad.toml:" in err and "hh" in err and "Traceback" not in err
     report = find_errata([good])
     assert report.errata == () and len(report.confirmed) == 1
+
+
+# -- hostile text: only located errors or findings, never a crash ---------------------------
+_TOKENS = ["W", "h", "H", "i", "k", "j", "1", "0.5", "-", "+", "*", "/", "**", "@", "(", ")",
+           "[", "]", ",", " ", "==", "<", "and", "not", "sum(", "prod(", "all(", "norm(",
+           "matpow(", "inv(", "softmax(", "max(", ".T", "if", "else", "'", "lambda", ":",
+           "__import__", "x.y", "1e308", "1e400", "0x10", "[1:2]"]
+
+
+@given(st.lists(st.sampled_from(_TOKENS), min_size=1, max_size=25).map("".join))
+def test_any_claim_text_is_a_located_error_a_finding_or_a_verdict(tmp_path_factory, text):
+    body = SUM.format(claim="CLAIM").replace('"CLAIM"', repr(text).replace("\\\\", "\\"))
+    path = _file(tmp_path_factory.mktemp("fuzz"), body)
+    try:
+        formulas = load_formulas(path)
+    except SpecError as e:
+        assert e.diagnostics[0].line > 0
+        return
+    (f,) = formulas
+    free_indices(f, f.claim, f.lets)
+    case = Case({"H": 2}, {"W": np.array([[1.0, -2.0], [0.5, 3.0]]), "h": np.array([1.0, 0.0])})
+    ev = Evaluator(f.lets, case, f.texts)
+    for i in (1, 2):
+        try:
+            ev.value(f.claim, {"i": i})
+        except Fault as e:
+            assert str(e)
+
+
+def test_a_number_run_into_a_keyword_parses_without_a_python_warning():
+    """Python reads ``1if`` as ``1 if`` and warns ("invalid decimal literal"); the formula
+    grammar reads it the same way and prints nothing."""
+    import ast
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert isinstance(parse_formula("1if i == 1 else 0"), ast.IfExp)
+        with pytest.raises(ExprError, match="syntax"):
+            parse_formula("1if")

@@ -513,3 +513,16 @@ def test_errors_in_a_variant_point_into_the_variant(tmp_path):
     d = info.value.first
     assert (d.file, d.line, d.col, d.symbol) == (str(variant), 5, 32, "bb")
     assert "did you mean 'b'?" in d.hint
+
+
+def test_a_number_run_into_a_keyword_is_an_error_without_a_python_warning():
+    """``1if`` makes Python's parser warn ("invalid decimal literal") before it fails; the
+    error is seqcheck's own, and nothing else is printed."""
+    import warnings
+
+    from seqcheck.spec.grammar import ExprError, parse_expression
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ExprError):
+            parse_expression("1if x else 2")

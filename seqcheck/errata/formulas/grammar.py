@@ -12,6 +12,7 @@ in ``e`` over the inclusive range ``lo..hi``, as Σ_{j=lo}^{hi} is printed.
 from __future__ import annotations
 
 import ast
+import warnings
 from dataclasses import dataclass
 
 from ...spec.grammar import LIMITS, ExprError
@@ -76,7 +77,9 @@ def parse_formula(text: str) -> ast.expr:
         raise ExprError("too-large", f"the formula is {len(text)} characters long; the limit "
                         f"is {LIMITS['chars']}", hint="split it into [formula.let] definitions")
     try:
-        tree = ast.parse("(\n" + text + "\n)", mode="eval")
+        with warnings.catch_warnings():  # "invalid decimal literal" and the like: errors below
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse("(\n" + text + "\n)", mode="eval")
     except SyntaxError as e:
         raise ExprError("syntax-error", f"invalid formula syntax: {e.msg}",
                         lineno=max(1, (e.lineno or 2) - 1), col=max(0, (e.offset or 1) - 1),

@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import warnings
 
 from ..functions import FUNCTIONS
 from ..suggest import did_you_mean
@@ -90,7 +91,9 @@ def parse_expression(text: str) -> ParsedExpr:
             hint=SPLIT_HINT,
         )
     try:
-        tree = ast.parse("(\n" + text + "\n)", mode="eval")
+        with warnings.catch_warnings():  # "invalid decimal literal": reported as an error
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse("(\n" + text + "\n)", mode="eval")
     except SyntaxError as e:
         _raise_digit_error(text, e)
         _raise_statement_error(text)
@@ -133,7 +136,9 @@ def _raise_digit_error(text: str, e: SyntaxError) -> None:
 
 def _raise_statement_error(text: str) -> None:
     try:
-        module = ast.parse(text.strip(), mode="exec")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            module = ast.parse(text.strip(), mode="exec")
     except (SyntaxError, RecursionError, MemoryError, ValueError):
         return
     for stmt in module.body:
