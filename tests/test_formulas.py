@@ -263,13 +263,17 @@ def test_the_second_formulas_arrays_are_located_in_the_second_entry(tmp_path):
 def test_the_command_runs_given_files_and_exits_2_on_a_bad_one(tmp_path, capsys):
     good = _file(tmp_path, SUM.format(claim="sum(W[i, k] * h[k], k, 1, H) == (W @ h)[i]"))
     assert main(["errata", str(good)]) == 0
-    assert "claims checked that hold (1)" in capsys.readouterr().out
+    out = capsys.readouterr()
+    assert "claims checked that hold (1)" in out.out
+    assert "checking" not in out.err  # the live line is for a terminal only
     bad = _file(tmp_path, SUM.format(claim="hh[1] == 0"), "bad.toml")
     assert main(["errata", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.toml:" in err and "hh" in err and "Traceback" not in err
-    report = find_errata([good])
+    said = []
+    report = find_errata([good], progress=said.append)
     assert report.errata == () and len(report.confirmed) == 1
+    assert said == [f"{good}#row-sum"]
 
 
 # -- hostile text: only located errors or findings, never a crash ---------------------------

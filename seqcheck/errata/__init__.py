@@ -42,12 +42,13 @@ def _is_formula_file(path: Path) -> bool:
         return False  # the spec loader reports it, located
 
 
-def find_errata(paths=None) -> ErrataReport:
+def find_errata(paths=None, progress=None) -> ErrataReport:
     """Run the transcriptions and the worked examples.
 
     Arguments:
         paths: transcription files to run (literal specs or formula files, told apart by a
             ``[[formula]]`` table); default: every bundled transcription and worked example.
+        progress: called with the name of each transcription (and formula) before it runs.
     Returns:
         The errata in order (literal specs, formula files, worked examples) and the claims
         that hold.
@@ -65,15 +66,18 @@ def find_errata(paths=None) -> ErrataReport:
         formulas = [p for p in paths if _is_formula_file(p)]
         literal = [p for p in paths if p not in formulas]
     errata, confirmed = [], []
+    say = progress or (lambda name: None)
     for path in literal:
+        say(relative_path(path))
         found, holds = check_literal(path)
         errata += [found] if found is not None else []
         confirmed += holds
     for path in formulas:
-        found, holds = check_formula_file(path, relative_path(path))
+        found, holds = check_formula_file(path, relative_path(path), say)
         errata += found
         confirmed += holds
     if paths is None:
+        say("reference/ (the worked examples)")
         errata += check_examples()
     if not errata and not confirmed:
         raise SeqcheckError("no literal transcriptions or worked examples were found")

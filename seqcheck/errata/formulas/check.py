@@ -166,14 +166,20 @@ def check_formula(f: Formula) -> tuple[Erratum | None, tuple[str, ...]]:
                    kind=f.kind, problem=f.problem), ()
 
 
-def check_formula_file(path, transcription: str | None = None):
+def check_formula_file(path, transcription: str | None = None, progress=None):
     """:func:`check_formula` for every formula of a file, in order.
 
+    Arguments:
+        path: the transcription file.
+        transcription: the path findings name (default: ``path`` as given).
+        progress: called with ``"specs/formulas/seed000.toml#eq30"`` before each formula.
     Returns:
         ``(errata, confirmed)``.
     """
     errata, confirmed = [], []
     for f in load_formulas(path, transcription):
+        if progress is not None:
+            progress(f.transcription)
         found, holds = check_formula(f)
         if found is not None:
             errata.append(found)
