@@ -150,7 +150,7 @@ def _variant(tmp_path, old: str, new: str):
 
 
 @pytest.mark.parametrize("old, new, message", [
-    ('place = "eq. 28 (seed 003', 'plaice = "eq. 28 (seed 003',
+    ('place = "eq. (28), Long', 'plaice = "eq. (28), Long',
      "unknown key 'plaice' in [erratum]"),
     ('claim = "equal"', 'claim = "same"', "unknown claim 'same'"),
     ('variables = ["h", "g"]', 'variables = ["h", "q"]',
