@@ -3,13 +3,17 @@
 The pipeline, one stage per subpackage: ``spec`` (TOML -> Spec), ``graph``
 (Spec -> unfolded networkx graph), ``derive`` (Spec -> adjoint equations),
 ``backends`` (generated NumPy/torch code), ``checks`` (worked examples, verify).
-``import seqcheck`` loads neither torch nor onnx.
+
+``import seqcheck`` is cheap: it loads neither SymPy, NumPy, torch nor onnx. Each name
+below is imported from its stage on first use (PEP 562), so a command that only lists
+the catalogue never pays for the derivation machinery.
 """
 
+from __future__ import annotations
+
+from ._lazy import lazy_exports
 from ._version import __version__
-from .backends import Gradients, Trajectory, compile_numpy
-from .checks.example import ExampleReport, check_example, load_example
-from .checks.verify import VerifyResult, verify
+from .display import load_renderers_from
 from .errors import (
     CheckFailed,
     CompileError,
@@ -19,11 +23,30 @@ from .errors import (
     ShapeError,
     SpecError,
 )
-from .graph import UnfoldedGraph, unfold
 
-# Rich display in Jupyter: the report registers its renderers (seqcheck.display).
-from .report import jupyter as _jupyter  # noqa: E402, F401  (imported for its registrations)
-from .spec import Spec, load_spec, loads_spec
+#: Public name -> the module that defines it, imported when the name is first read.
+_LAZY = {
+    "Gradients": ".backends",
+    "Trajectory": ".backends",
+    "compile_numpy": ".backends",
+    "ExampleReport": ".checks.example",
+    "check_example": ".checks.example",
+    "load_example": ".checks.example",
+    "VerifyResult": ".checks.verify",
+    "verify": ".checks.verify",
+    "UnfoldedGraph": ".graph",
+    "unfold": ".graph",
+    "Spec": ".spec",
+    "load_spec": ".spec",
+    "loads_spec": ".spec",
+}
+
+# Rich display in Jupyter: the report's renderers (seqcheck.report.jupyter) are imported
+# the first time a record is displayed.
+load_renderers_from("seqcheck.report.jupyter")
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 __all__ = [
     "CheckFailed",

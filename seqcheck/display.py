@@ -3,8 +3,10 @@
 The pipeline's records (a :class:`~seqcheck.spec.Spec`, a derivation, a worked-example
 check, a verify result) derive from :class:`Displayable`, whose ``_repr_html_`` and
 ``_repr_latex_`` ask this registry for a renderer. The renderers live in the report
-package (:mod:`seqcheck.report.jupyter`), which registers them when it is imported, and
-``import seqcheck`` imports it; so the lower stages never import the report, and a class
+package (:mod:`seqcheck.report.jupyter`), which registers them when it is imported.
+``import seqcheck`` names that module with :func:`load_renderers_from`, and the first
+display imports it; so the lower stages never import the report, ``import seqcheck``
+stays cheap, and a class
 with no renderer registered falls back to its ``repr`` as IPython's protocol allows
 (a ``_repr_*_`` method that returns ``None`` is skipped).
 
@@ -19,11 +21,19 @@ True
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
-__all__ = ["Displayable", "register", "renderer"]
+__all__ = ["Displayable", "load_renderers_from", "register", "renderer"]
 
 _RENDERERS: dict[tuple[type, str], Callable[[object], str]] = {}
+_PENDING: list[str] = []
+
+
+def load_renderers_from(module: str) -> None:
+    """Import ``module`` (which calls :func:`register`) before the next lookup."""
+    if module not in _PENDING:
+        _PENDING.append(module)
 
 
 def register(cls: type, mime: str, render: Callable[[object], str]) -> None:
@@ -33,6 +43,8 @@ def register(cls: type, mime: str, render: Callable[[object], str]) -> None:
 
 def renderer(obj: object, mime: str) -> Callable[[object], str] | None:
     """The renderer registered for ``type(obj)`` or the nearest base class, or None."""
+    while _PENDING:
+        importlib.import_module(_PENDING.pop(0))
     for cls in type(obj).__mro__:
         render = _RENDERERS.get((cls, mime))
         if render is not None:

@@ -12,6 +12,7 @@ import re
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE, precedence, precedence_traditional
 from sympy.printing.str import StrPrinter
 
 from .spec.functions import clip
@@ -34,13 +35,42 @@ def time_label(offset: int) -> str:
     return "t" if offset == 0 else f"t{offset:+d}"
 
 
+def matmul_sign(expr: sp.MatMul) -> tuple[bool, list]:
+    """``(negative, factors)``: a product's sign, read off its numeric coefficient, and its
+    factors with that sign taken out (a coefficient of -1 dropped).
+
+    SymPy's printers ask ``could_extract_minus_sign``, which for a matrix product calls
+    ``MatMul.doit`` and the assumption system: seconds for one LSTM derivation. A
+    coefficient here is always explicit, so reading it is enough.
+
+    >>> import sympy as sp
+    >>> a = sp.MatrixSymbol("a", 2, 2)
+    >>> matmul_sign(sp.MatMul(-2, a, a))
+    (True, [2, a, a])
+    """
+    args = list(expr.args)
+    head = args[0]
+    if not getattr(head, "is_Matrix", False) and head.is_Number and head < 0:
+        return True, (args[1:] if head == -1 else [-head, *args[1:]])
+    return False, args
+
+
+def _precedence(item, base) -> int:
+    """``base(item)`` (a SymPy precedence function), for a matrix product without asking
+    the assumption system (:func:`matmul_sign`)."""
+    if isinstance(item, sp.MatMul):
+        return PRECEDENCE["Add"] if matmul_sign(item)[0] else PRECEDENCE["Mul"]
+    return base(item)
+
+
 def _signed_terms(printer, expr) -> str:
     """``a + b - c``: negative coefficients as subtractions, positive terms first."""
     pos, neg = [], []
     for a in expr.args:
         coeff, rest = a.as_coeff_mmul() if isinstance(a, sp.MatMul) else (None, a)
         if coeff is not None and coeff.is_Number and coeff < 0:
-            neg.append(printer._print(sp.MatMul(-coeff, rest).doit() if coeff != -1 else rest))
+            neg.append(printer._print(rest if coeff == -1 else sp.MatMul(
+                -coeff, *(rest.args if isinstance(rest, sp.MatMul) else (rest,)))))
             continue
         t = printer._print(a)
         if t.startswith("-") and not t.startswith("-(") and " + " not in t and " - " not in t:
@@ -93,6 +123,12 @@ class TextPrinter(StrPrinter):
     """One-line text: ``d_i = adj_i ⊙ i ⊙ (1 - i)``, ``W_hiᵀ d_i``."""
 
     printmethod = "_seqcheck_text"
+
+    def parenthesize(self, item, level, strict=False):
+        if _precedence(item, precedence) < level or (not strict
+                                                     and _precedence(item, precedence) <= level):
+            return f"({self._print(item)})"
+        return self._print(item)
 
     def _print_MatAdd(self, expr):
         return _signed_terms(self, expr)
@@ -166,6 +202,19 @@ class MathPrinter(LatexPrinter):
 
     def _print_MatAdd(self, expr):
         return _signed_terms(self, expr)
+
+    def parenthesize(self, item, level, is_neg=False, strict=False) -> str:
+        prec = _precedence(item, precedence_traditional)
+        if (is_neg and strict) or prec < level or (not strict and prec <= level):
+            return self._add_parens(self._print(item))
+        return self._print(item)
+
+    def _print_MatMul(self, expr):
+        negative, args = matmul_sign(expr)
+        level = PRECEDENCE["Mul"]
+        parts = [self._print(a) if isinstance(a, sp.Mul) and not isinstance(a, sp.MatMul)
+                 else self.parenthesize(a, level, False) for a in args]
+        return ("- " if negative else "") + " ".join(parts)
 
     def _print_sigmoid(self, expr, exp=None):
         return rf"\sigma\left({self._print(expr.args[0])}\right)"

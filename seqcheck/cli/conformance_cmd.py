@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..checks.conformance import ENGINE_NAMES
+from ..checks.engine_rows import ENGINE_NAMES
 from .arguments import add_json_flag, add_search_options
 from .output import dump_json
 

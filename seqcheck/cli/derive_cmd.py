@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from ..spec import load_spec
 
     spec = load_spec(args.spec)
-    d = derivation_as_dict(spec, derive(spec))
+    d = derivation_as_dict(spec, derive(spec), with_latex=args.json or args.latex)
     if args.json:
         dump_json(d)
     elif args.latex:

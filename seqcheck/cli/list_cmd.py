@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(listing.format_examples(examples))
         return 0
-    catalogue = listing.catalogue_listing()
+    catalogue = listing.catalogue_listing(details=args.json)
     if args.json:
         dump_json(catalogue)
     else:

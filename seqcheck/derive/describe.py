@@ -40,12 +40,14 @@ def symbol_role(spec: Spec, name: str) -> str:
     return "variable"
 
 
-def derivation_as_dict(spec: Spec, derivation: Derivation) -> dict:
+def derivation_as_dict(spec: Spec, derivation: Derivation, *, with_latex: bool = True) -> dict:
     """Everything ``seqcheck derive`` prints about ``derivation`` (of ``spec``), JSON-able.
 
     Arguments:
         spec: the spec that was derived.
         derivation: ``derive(spec)``.
+        with_latex: False leaves out every ``latex`` and ``latex_name`` field, for the
+            plain-text command, which does not show them.
 
     Returns:
         a dict with the spec's name, the state Jacobian blocks (or, where they cannot be
@@ -64,14 +66,18 @@ def derivation_as_dict(spec: Spec, derivation: Derivation) -> dict:
     timed = set(spec.variables) | set(spec.inputs) | set(spec.states)
 
     def both(expr) -> dict:
-        return {"text": text(expr), "latex": latex(expr, timed)}
+        return {"text": text(expr), "latex": latex(expr, timed)} if with_latex \
+            else {"text": text(expr)}
+
+    def name(sym) -> dict:
+        return {"latex_name": latex(sym, timed)} if with_latex else {}
 
     equations = []
     for e in reversed(derivation.equations):
         eq = spec.equation(e.target)
         equations.append({
             "target": e.target, "equation": eq.text, "file": eq.file, "line": eq.line,
-            "temps": [{"name": sym.name, "latex_name": latex(sym, timed), **both(expr)}
+            "temps": [{"name": sym.name, **name(sym), **both(expr)}
                       for sym, expr in e.temps],
             "contributions": [{"to": c.to, "offset": c.offset,
                                "kind": symbol_role(spec, c.to), **both(c.expr)}

@@ -32,10 +32,13 @@ def shown_entry(name: str) -> Entry | None:
     >>> shown_entry("lstm") is None, shown_entry("relu").kind
     (True, 'function')
     """
-    specs, models = catalogue.spec_names(), entry_names()
-    if name not in specs and name in models:
+    specs = catalogue.spec_names()
+    if name in specs:  # a bundled spec wins, and needs no model module imported
+        return None
+    models = entry_names()
+    if name in models:
         return entry(name)
-    if name not in specs and not Path(name).is_file():
+    if not Path(name).is_file():
         close = did_you_mean(name, specs + models)
         raise SpecError(Diagnostic(
             kind="unknown-spec", message=f"no bundled spec or model named '{name}' and "

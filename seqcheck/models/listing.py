@@ -8,24 +8,34 @@ its text; ``example_listing`` and ``format_examples`` the same for ``seqcheck li
 from __future__ import annotations
 
 from .. import catalogue
-from ..checks.example import load_example
-from ..spec import load_spec
-from ..spec.describe import spec_summary
 from .describe import entry_summary
 from .registry import ENTRIES
 
 __all__ = ["catalogue_listing", "example_listing", "format_catalogue", "format_examples"]
 
 
-def catalogue_listing() -> dict:
+def catalogue_listing(details: bool = True) -> dict:
     """``{"specs": [...], "models": [...]}``: one row per bundled spec (loaded, sorted by
     name) and per model entry (in listing order).
+
+    Arguments:
+        details: False gives each spec's name and title only, read without typing its
+            equations (what the text listing shows); True adds its sources, base and
+            parameter count, which load it whole.
 
     >>> listing = catalogue_listing()
     >>> listing["specs"][0]["name"], listing["models"][0]["name"]
     ('birnn', 'seq2vec_last')
     """
-    specs = [spec_summary(name, load_spec(name)) for name in catalogue.spec_names()]
+    if details:
+        from ..spec import load_spec
+        from ..spec.describe import spec_summary
+
+        specs = [spec_summary(name, load_spec(name)) for name in catalogue.spec_names()]
+    else:
+        from ..spec.load import spec_title
+
+        specs = [{"name": name, "title": spec_title(name)} for name in catalogue.spec_names()]
     return {"specs": specs, "models": [entry_summary(e) for e in ENTRIES]}
 
 
@@ -54,6 +64,8 @@ def example_listing() -> dict:
     >>> example_listing()["examples"][0]["spec"]
     'lstm'
     """
+    from ..checks.example import load_example
+
     rows = []
     for name in catalogue.example_names():
         ex = load_example(name)

@@ -1,21 +1,26 @@
-"""Stage 1: TOML spec text -> validated, immutable :class:`Spec`."""
+"""Stage 1: TOML spec text -> validated, immutable :class:`Spec`.
 
-from .grammar import Typed
-from .load import load_spec, loads_spec, variant
-from .model import Declaration, Dim, Equation, Source, Spec
-from .schedule import Schedule, Sweep, make_schedule
+The names below are imported from their modules on first use, so that a caller of one
+module (``seqcheck.spec.load.spec_title``) does not pay for the others.
+"""
 
-__all__ = [
-    "Declaration",
-    "Dim",
-    "Equation",
-    "Schedule",
-    "Source",
-    "Spec",
-    "Sweep",
-    "Typed",
-    "load_spec",
-    "loads_spec",
-    "make_schedule",
-    "variant",
-]
+from .._lazy import lazy_exports
+
+_LAZY = {
+    "Typed": ".grammar",
+    "load_spec": ".load",
+    "loads_spec": ".load",
+    "variant": ".load",
+    "Declaration": ".model",
+    "Dim": ".model",
+    "Equation": ".model",
+    "Source": ".model",
+    "Spec": ".model",
+    "Schedule": ".schedule",
+    "Sweep": ".schedule",
+    "make_schedule": ".schedule",
+}
+
+__all__ = sorted(_LAZY)
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

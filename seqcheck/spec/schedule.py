@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import networkx as nx
-
 __all__ = ["Sweep", "Schedule", "ScheduleError", "make_schedule"]
 
 
@@ -62,6 +60,8 @@ def make_schedule(spec) -> Schedule:
     Raises:
         ScheduleError: a dependency cycle through both earlier and later steps.
     """
+    import networkx as nx  # here, not at import: listing and loading a spec never need it
+
     targets = [e.target for e in spec.equations]
     position = {t: i for i, t in enumerate(targets)}
     g = nx.MultiDiGraph()

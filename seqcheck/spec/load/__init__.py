@@ -12,10 +12,15 @@ The stages, in order:
   assembles the spec.
 
 :mod:`.loaders` (``loads_spec``, ``load_spec``, ``parse_in_spec``) and :mod:`.variant` are
-the entry points.
+the entry points; :mod:`.title` reads a title without typing anything. The names are
+imported on first use.
 """
 
-from .loaders import load_spec, loads_spec, parse_in_spec
-from .variant import variant
+from ..._lazy import lazy_exports
 
-__all__ = ["load_spec", "loads_spec", "parse_in_spec", "variant"]
+_LAZY = {"load_spec": ".loaders", "loads_spec": ".loaders", "parse_in_spec": ".loaders",
+         "spec_title": ".title", "variant": ".variant"}
+
+__all__ = sorted(_LAZY)
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

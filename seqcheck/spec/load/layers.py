@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...errors import SpecError
+from ...errors import Diagnostic, SpecError
 from ..diagnostics import Diagnostics, Entry, Origin
 from ..locate import TomlIndex, read_toml
 from ..suggest import did_you_mean
 
-__all__ = ["TOP_KEYS", "ENTRY_KEYS", "MergedSpec", "read_layers", "merge"]
+__all__ = ["TOP_KEYS", "ENTRY_KEYS", "MergedSpec", "read_layers", "read_source", "merge"]
 
 #: The top-level keys of a spec file, with what each holds.
 TOP_KEYS = {
@@ -192,3 +192,18 @@ def merge(layers: list[tuple[dict, Origin]], diags: Diagnostics) -> MergedSpec:
         sources = [Entry(s, origin, ("sources", i)) for i, s in enumerate(src)] + sources \
             if isinstance(src, list) else sources
     return MergedSpec(sections, scalars, sources, origin=layers[-1][1], own=layers[-1][0])
+
+
+def read_source(source: str | Path) -> tuple[str, Path]:
+    """The text and path of the spec a catalogue name or a file path names."""
+    from ... import catalogue
+
+    path = Path(source)
+    if not (str(source).endswith(".toml") or path.is_file()):
+        path = catalogue.spec_path(str(source))
+    try:
+        return path.read_text(encoding="utf-8"), path
+    except (OSError, UnicodeDecodeError) as e:
+        raise SpecError(Diagnostic("unreadable", f"cannot read spec file: {e.__class__.__name__}: "
+                                   f"{getattr(e, 'strerror', None) or e}", file=str(source),
+                                   hint="check the path")) from None

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...errors import Diagnostic, SpecError
 from ..diagnostics import Diagnostics
 from ..grammar import Typed
 from ..model import Spec
 from .build import build_spec
-from .layers import merge, read_layers
+from .layers import merge, read_layers, read_source
 
 __all__ = ["loads_spec", "load_spec", "parse_in_spec"]
 
@@ -78,17 +77,7 @@ def load_spec(source: str | Path) -> Spec:
     >>> load_spec("lstm").variables
     ('i', 'f', 'o', 'c_tilde', 'c', 'h', 'y')
     """
-    from ... import catalogue
-
-    path = Path(source)
-    if not (str(source).endswith(".toml") or path.is_file()):
-        path = catalogue.spec_path(str(source))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise SpecError(Diagnostic("unreadable", f"cannot read spec file: {e.__class__.__name__}: "
-                                   f"{getattr(e, 'strerror', None) or e}", file=str(source),
-                                   hint="check the path")) from None
+    text, path = read_source(source)
     return loads_spec(text, file=str(path))
 
 
