@@ -64,6 +64,12 @@ def test_every_benchmark_is_present(rows):
     (ver,) = [r for r in rows if r["name"].startswith("verify one case")]
     assert ver["baseline"] == "torch.autograd.gradcheck (fast mode), same case"
     assert ver["params"] == {"D": 16, "H": 16, "T": 10, "B": 1}
+    # whole-process latency of the commands, each against its baseline, with its target
+    latency = {r["name"]: r for r in rows if r["name"].startswith("process: ")}
+    assert set(latency) == {'process: python -c "import sympy"', "process: import seqcheck",
+                            "process: seqcheck list", "process: seqcheck show lstm",
+                            "process: seqcheck derive lstm"}
+    assert all("target_met" in r["params"] for n, r in latency.items() if "sympy" not in n)
 
 
 def test_quick_defaults_and_skipping_the_naive_baseline():
@@ -118,3 +124,48 @@ def _naive_order(params: dict):
     for kind in ("W_i", "W_h", "b_i", "b_h"):
         for gate in "ifco":
             yield f"{kind}{gate}", params[f"{kind}{gate}"]
+
+
+def test_latency_rows_time_whole_processes_against_the_interpreter_start():
+    from seqcheck.bench.latency import BASELINES, COMMANDS, bench_latency
+
+    said = []
+    out = bench_latency(1, {"torch": 1, "openblas": 1}, said.append,
+                        commands=["import seqcheck"])
+    assert len(said) == 2  # the warm-up round and one timed round
+    names = [r["name"] for r in out]
+    assert names == ['process: python -c "import sympy"', "process: import seqcheck"]
+    for r in out:
+        assert KEYS <= set(r) and r["ratio"] == r["seconds"] / r["baseline_seconds"]
+    row = out[-1]
+    assert row["baseline"] == "python -c pass"
+    assert row["params"]["target_seconds"] == COMMANDS["import seqcheck"][2]
+    assert row["params"]["target_met"] == (row["seconds"] <= row["params"]["target_seconds"])
+    assert row["params"]["over_python_start"] == pytest.approx(
+        row["seconds"] - row["baseline_seconds"])
+    assert set(BASELINES) == {"python -c pass", 'python -c "import sympy"'}
+    with pytest.raises(ValueError, match="unknown command"):
+        bench_latency(1, {}, said.append, commands=["seqcheck nothing"])
+
+
+def test_a_command_that_fails_is_an_error_not_a_time(monkeypatch):
+    from seqcheck.bench import latency
+
+    monkeypatch.setitem(latency.COMMANDS, "broken", (("-c", "raise SystemExit(3)"),
+                                                     "python -c pass", 1.0))
+    with pytest.raises(RuntimeError, match="exited 3"):
+        latency.bench_latency(1, {}, lambda line: None, commands=["broken"])
+
+
+def test_import_seqcheck_loads_no_stage():
+    """What makes the latency targets reachable: ``import seqcheck`` imports neither SymPy,
+    NumPy, networkx nor torch; a stage loads when one of its names is first read."""
+    import subprocess
+    import sys
+
+    code = ("import sys, seqcheck; heavy = [m for m in ('sympy', 'numpy', 'networkx', "
+            "'torch', 'hypothesis') if m in sys.modules]; print(heavy); "
+            "seqcheck.load_spec; print('sympy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split("\n")
+    assert out[:2] == ["[]", "True"]

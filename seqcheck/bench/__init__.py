@@ -1,6 +1,6 @@
 """``seqcheck bench``: speed as ratios against a baseline timed in the same process.
 
-Four benchmarks (benchmarks/README.md explains them and holds measured numbers):
+Five benchmarks (benchmarks/README.md explains them and holds measured numbers):
 
 1. **derive** (:mod:`.derivation`) -- load the ``lstm`` spec, derive BPTT symbolically
    and generate the forward/backward source, against naive SymPy: the LSTM's scalar
@@ -16,6 +16,9 @@ Four benchmarks (benchmarks/README.md explains them and holds measured numbers):
    and the per-step generated loops never hit a recursion limit.
 4. **verify** (:mod:`.gradcheck`) -- verify's check of one case against
    ``torch.autograd.gradcheck`` on the same case.
+5. **latency** (:mod:`.latency`) -- ``import seqcheck``, ``seqcheck list``, ``show lstm``
+   and ``derive lstm`` as whole processes, against ``python -c pass`` and ``python -c
+   "import sympy"`` started the same way; each row says whether it met its target.
 
 Every row is ``{"name", "seconds", "baseline", "baseline_seconds", "ratio", "threads",
 "params", "note"}`` with ``ratio == seconds / baseline_seconds``; ``threads`` is

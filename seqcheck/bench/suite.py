@@ -2,8 +2,8 @@
 
 The default sizes of each benchmark live here (:data:`SIZES`, :data:`QUICK_SIZES`, ...);
 :func:`run` pins the thread counts (:class:`~seqcheck.bench.timing.Threads`) and calls
-benchmarks 1 to 4 in turn (:mod:`.derivation`, :mod:`.lstm`, :mod:`.linear`,
-:mod:`.gradcheck`).
+benchmarks 1 to 5 in turn (:mod:`.derivation`, :mod:`.lstm`, :mod:`.linear`,
+:mod:`.gradcheck`, :mod:`.latency`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from .derivation import bench_derive
 from .gradcheck import bench_verify
+from .latency import bench_latency
 from .linear import bench_linear
 from .lstm import bench_lstm
 from .timing import Threads
@@ -36,7 +37,7 @@ def run(quick: bool = False, repeats: int | None = None, *,
         naive_timeout: float = 60.0, derive_steps: Sequence[int] = DERIVE_STEPS,
         linear_steps: tuple[int, int] = LINEAR_STEPS, dtypes: Sequence[str] = DTYPES,
         threads: int = 1, progress: Callable[[str], None] | None = None,
-        verify_case: bool = True) -> list[dict]:
+        verify_case: bool = True, latency: bool = True) -> list[dict]:
     """Run the benchmarks; return one row per comparison (see :mod:`seqcheck.bench`).
 
     Arguments:
@@ -54,6 +55,7 @@ def run(quick: bool = False, repeats: int | None = None, *,
         threads: torch and OpenBLAS threads during the run (restored afterwards).
         progress: called with a line before each measurement (e.g. print to stderr).
         verify_case: run benchmark 4 (verify against gradcheck); False skips it.
+        latency: run benchmark 5 (whole-process latency of the commands); False skips it.
     """
     import numpy as np
 
@@ -81,4 +83,6 @@ def run(quick: bool = False, repeats: int | None = None, *,
             rows += bench_linear(sizes[0], tuple(linear_steps), repeats, recorded, say)
         if verify_case:
             rows += bench_verify(quick, recorded, say)
+        if latency:
+            rows += bench_latency(repeats, recorded, say)
     return rows
