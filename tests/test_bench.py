@@ -169,3 +169,20 @@ def test_import_seqcheck_loads_no_stage():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split("\n")
     assert out[:2] == ["[]", "True"]
+
+
+def test_the_production_row_times_verify_at_a_size_against_torchs_own_step():
+    """Benchmark 6 at a small size: its row's structure and bookkeeping."""
+    from seqcheck.bench.production import bench_production
+
+    said = []
+    (r,) = bench_production(2, {"torch": 1, "openblas": 1}, said.append,
+                            size="D=4,H=6,T=5,B=2,layers=2,bidirectional=1")
+    assert KEYS <= set(r) and r["ratio"] == r["seconds"] / r["baseline_seconds"]
+    assert said[:2] == ["bench: verify at size D=4,H=6,T=5,B=2,layers=2,bidirectional=1, "
+                        f"case {k} of 2" for k in (1, 2)]
+    p = r["params"]
+    assert (p["D"], p["H"], p["T"], p["B"], p["num_layers"], p["bidirectional"]) == \
+        (4, 6, 5, 2, 2, True)
+    assert p["cases"] == 2 and p["peak_memory_bytes"] > 0 and 0 < p["worst_margin"] < 1
+    assert r["seconds"] == pytest.approx(p["total_seconds"] / 2)

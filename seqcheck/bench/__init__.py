@@ -1,6 +1,6 @@
 """``seqcheck bench``: speed as ratios against a baseline timed in the same process.
 
-Five benchmarks (benchmarks/README.md explains them and holds measured numbers):
+Six benchmarks (benchmarks/README.md explains them and holds measured numbers):
 
 1. **derive** (:mod:`.derivation`) -- load the ``lstm`` spec, derive BPTT symbolically
    and generate the forward/backward source, against naive SymPy: the LSTM's scalar
@@ -19,6 +19,10 @@ Five benchmarks (benchmarks/README.md explains them and holds measured numbers):
 5. **latency** (:mod:`.latency`) -- ``import seqcheck``, ``seqcheck list``, ``show lstm``
    and ``derive lstm`` as whole processes, against ``python -c pass`` and ``python -c
    "import sympy"`` started the same way; each row says whether it met its target.
+6. **production** (:mod:`.production`) -- verify of torch.nn.LSTM at the production size
+   (D = 512, H = 1024, four bidirectional layers, T = 256, B = 8, every gradient), per
+   case, against torch's own forward + backward at that size; with peak memory. Not in
+   quick mode.
 
 Every row is ``{"name", "seconds", "baseline", "baseline_seconds", "ratio", "threads",
 "params", "note"}`` with ``ratio == seconds / baseline_seconds``; ``threads`` is

@@ -3,7 +3,7 @@
 The default sizes of each benchmark live here (:data:`SIZES`, :data:`QUICK_SIZES`, ...);
 :func:`run` pins the thread counts (:class:`~seqcheck.bench.timing.Threads`) and calls
 benchmarks 1 to 5 in turn (:mod:`.derivation`, :mod:`.lstm`, :mod:`.linear`,
-:mod:`.gradcheck`, :mod:`.latency`).
+:mod:`.gradcheck`, :mod:`.latency`, :mod:`.production`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from .gradcheck import bench_verify
 from .latency import bench_latency
 from .linear import bench_linear
 from .lstm import bench_lstm
+from .production import bench_production
 from .timing import Threads
 
 __all__ = ["run", "SIZES", "QUICK_SIZES", "DERIVE_STEPS", "NAIVE_STEPS", "QUICK_NAIVE_STEPS",
@@ -37,7 +38,9 @@ def run(quick: bool = False, repeats: int | None = None, *,
         naive_timeout: float = 60.0, derive_steps: Sequence[int] = DERIVE_STEPS,
         linear_steps: tuple[int, int] = LINEAR_STEPS, dtypes: Sequence[str] = DTYPES,
         threads: int = 1, progress: Callable[[str], None] | None = None,
-        verify_case: bool = True, latency: bool = True) -> list[dict]:
+        verify_case: bool = True, latency: bool = True,
+        production: bool | None = None, production_cases: int = 3,
+        production_size: str = "production") -> list[dict]:
     """Run the benchmarks; return one row per comparison (see :mod:`seqcheck.bench`).
 
     Arguments:
@@ -56,6 +59,10 @@ def run(quick: bool = False, repeats: int | None = None, *,
         progress: called with a line before each measurement (e.g. print to stderr).
         verify_case: run benchmark 4 (verify against gradcheck); False skips it.
         latency: run benchmark 5 (whole-process latency of the commands); False skips it.
+        production: run benchmark 6 (verify at the production size, minutes); default:
+            in the full run, not in quick mode.
+        production_cases, production_size: its cases and its size (a profile name or
+            ``"D=..,H=..,T=..,B=..,layers=..,bidirectional=1"``).
     """
     import numpy as np
 
@@ -85,4 +92,6 @@ def run(quick: bool = False, repeats: int | None = None, *,
             rows += bench_verify(quick, recorded, say)
         if latency:
             rows += bench_latency(repeats, recorded, say)
+        if (not quick) if production is None else production:
+            rows += bench_production(production_cases, recorded, say, production_size)
     return rows

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from ..errors import SeqcheckError
 from .engine_rows import ENGINE_NAMES, Entry, entries, format_attributes
 from .verify import verify
+from .verify.search import describe_progress
 
 __all__ = ["ENGINE_NAMES", "Row", "Entry", "entries", "run_conformance", "format_table",
            "format_attributes"]
@@ -58,7 +59,18 @@ class Row:
 
 
 # -- running ----------------------------------------------------------------------------
-def _run_one(entry: Entry, max_examples: int, seed: int, dtype: str | None) -> list[Row]:
+def _saying(status: Callable[[str], None] | None, head: str, doing: str = ""):
+    """A ``progress`` for :func:`verify` that tells ``status`` how far the row's search is,
+    e.g. ``entry 3/40 torch LSTM (defaults, float32): case 7/25``; None without status."""
+    if status is None:
+        return None
+    return lambda n, total: status(f"{head}: {doing}{describe_progress(n, total)}")
+
+
+def _run_one(entry: Entry, max_examples: int, seed: int, dtype: str | None,
+             status: Callable[[str], None] | None = None, place: str = "") -> list[Row]:
+    if status is not None:
+        status(f"{place}{entry.engine} {entry.label}")
     try:
         target = entry.make()
     except SeqcheckError as e:
@@ -71,17 +83,20 @@ def _run_one(entry: Entry, max_examples: int, seed: int, dtype: str | None) -> l
             rows.append(Row(entry.engine, entry.unit, entry.attributes, dt, spec.name,
                             "unavailable", f"runs in {', '.join(target.dtypes)} only"))
             continue
+        head = f"{place}{entry.engine} {entry.unit} ({format_attributes(entry.attributes)}, {dt})"
         start = time.perf_counter()
-        result = verify(target, spec=spec, dtype=dt, max_examples=max_examples, seed=seed)
+        result = verify(target, spec=spec, dtype=dt, max_examples=max_examples, seed=seed,
+                        progress=_saying(status, head))
         verdict, detail = "conforms", ""
         if not result.ok:
-            verdict, detail = _diagnose(entry, result, max_examples, seed, dt)
+            verdict, detail = _diagnose(entry, result, max_examples, seed, dt,
+                                        _saying(status, head, "without the attribute: "))
         rows.append(Row(entry.engine, entry.unit, entry.attributes, dt, spec.name, verdict,
                         detail, result.gradients, time.perf_counter() - start, max_examples))
     return rows
 
 
-def _diagnose(entry: Entry, result, max_examples: int, seed: int, dtype: str):
+def _diagnose(entry: Entry, result, max_examples: int, seed: int, dtype: str, progress=None):
     check = result.check
     if check.error is not None:
         return "raises", check.error.splitlines()[0]
@@ -90,7 +105,7 @@ def _diagnose(entry: Entry, result, max_examples: int, seed: int, dtype: str):
         try:
             base_spec = entry.baseline().default_spec()
             again = verify(target, spec=base_spec, dtype=dtype, max_examples=max_examples,
-                           seed=seed, explain=False)
+                           seed=seed, explain=False, progress=progress)
         except SeqcheckError:
             again = None
         if again is not None and again.ok:
@@ -104,7 +119,8 @@ def _diagnose(entry: Entry, result, max_examples: int, seed: int, dtype: str):
 
 def run_conformance(engines: Iterable[str] | None = None, *, max_examples: int = 25,
                     seed: int = 0, dtype: str | None = None,
-                    progress: Callable[[Row], None] | None = None) -> list[Row]:
+                    progress: Callable[[Row], None] | None = None,
+                    status: Callable[[str], None] | None = None) -> list[Row]:
     """Run the matrix; one :class:`Row` per entry and dtype.
 
     Arguments:
@@ -112,10 +128,14 @@ def run_conformance(engines: Iterable[str] | None = None, *, max_examples: int =
         max_examples: generated cases per row; seed: replays the whole matrix.
         dtype: only this dtype (default: every dtype each target runs in).
         progress: called with each row as it is done.
+        status: called with what is being done whenever that changes, e.g. ``entry 3/40
+            torch LSTM (num_layers=2, float32): case 7/25`` (the entry's place in the
+            matrix, its row, and :func:`verify`'s progress on it).
     """
     rows = []
-    for entry in entries(engines):
-        for row in _run_one(entry, max_examples, seed, dtype):
+    todo = entries(engines)
+    for k, entry in enumerate(todo, 1):
+        for row in _run_one(entry, max_examples, seed, dtype, status, f"entry {k}/{len(todo)} "):
             rows.append(row)
             if progress is not None:
                 progress(row)

@@ -21,7 +21,9 @@ target's adapter places.
 from __future__ import annotations
 
 import itertools
+import math
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
@@ -151,16 +153,26 @@ def relabel_gates(spec: Spec, params, holds: dict[str, str]) -> dict:
              else name): value for name, value in params.items()}
 
 
-def _identify_mapped(obj, mapping, name, *, max_examples, seed, dtype) -> Identification:
+def _told(progress, count: int):
+    """A function to call before each of ``count`` candidates: ``progress(k, count)``."""
+    numbers = itertools.count(1)
+    return (lambda: None) if progress is None else (lambda: progress(next(numbers), count))
+
+
+def _identify_mapped(obj, mapping, name, *, max_examples, seed, dtype,
+                     progress=None) -> Identification:
     from ..adapters.mapping import Mapping, load_mapping
 
     mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     base = mapping.spec
     stated = gate_letters(base) or ("h",)
+    variants = VARIANTS.get(base.name) or (("the spec as written", {}),)
+    next_candidate = _told(progress, len(variants) * math.factorial(len(stated)))
     results = []
-    for described, overrides in VARIANTS.get(base.name) or (("the spec as written", {}),):
+    for described, overrides in variants:
         spec = _variant_spec(base, overrides)
         for held in itertools.permutations(stated):
+            next_candidate()
             holds = dict(zip(stated, held))
             moved = replace(mapping, spec=spec, params=MappingProxyType(
                 relabel_gates(base, mapping.params, holds)))
@@ -189,16 +201,20 @@ def _relabelled(spec: Spec, holds: dict[str, str]) -> Spec:
         for eq in spec.equations})
 
 
-def _identify_engine(held, name, *, max_examples, seed, dtype) -> Identification:
+def _identify_engine(held, name, *, max_examples, seed, dtype,
+                     progress=None) -> Identification:
     """Any other target (JAX, Keras, ONNX graphs): the spec's gates relabelled instead of
     the target's layout, so the answer says which gate each block its adapter places
     really holds."""
     base = held.default_spec()
     stated = gate_letters(base) or ("h",)
+    variants = VARIANTS.get(base.name) or (("the spec as written", {}),)
+    next_candidate = _told(progress, len(variants) * math.factorial(len(stated)))
     results = []
-    for described, overrides in VARIANTS.get(base.name) or (("the spec as written", {}),):
+    for described, overrides in variants:
         spec = _variant_spec(base, overrides)
         for order in itertools.permutations(stated):
+            next_candidate()
             try:
                 r = verify(held, spec=_relabelled(spec, dict(zip(stated, order))), dtype=dtype,
                            max_examples=max_examples, seed=seed, gradients=False,
@@ -213,7 +229,8 @@ def _identify_engine(held, name, *, max_examples, seed, dtype) -> Identification
 
 
 def identify(target, *, mapping=None, max_examples: int = 10, seed: int = 0,
-             dtype=None) -> Identification:
+             dtype=None, progress: Callable[[int, int], None] | None = None
+             ) -> Identification:
     """Find which spec variant and gate order ``target`` follows.
 
     Arguments:
@@ -221,6 +238,8 @@ def identify(target, *, mapping=None, max_examples: int = 10, seed: int = 0,
         mapping: a mapping file (path or loaded) for a target without torch's layout;
             the candidates are then the gates its mapped blocks may hold.
         max_examples: cases per candidate; seed: reproducible.
+        progress: called before each candidate is checked, with ``(k, candidates)``: the
+            k-th of all the gate orders and variants to try.
     Returns:
         An :class:`Identification`, conforming candidates first, then by distance.
 
@@ -233,22 +252,19 @@ def identify(target, *, mapping=None, max_examples: int = 10, seed: int = 0,
     from ..adapters.engines import engine_of, object_target
     from ..adapters.torch_nn import layout_for
 
+    search = {"max_examples": max_examples, "seed": seed, "dtype": dtype, "progress": progress}
     if isinstance(target, Target):
-        return _identify_engine(target, target.name, max_examples=max_examples, seed=seed,
-                                dtype=dtype)
+        return _identify_engine(target, target.name, **search)
     if engine_of(target) is not None or str(target).endswith(".onnx"):
         held = make_target(target)
-        return _identify_engine(held, held.name, max_examples=max_examples, seed=seed,
-                                dtype=dtype)
+        return _identify_engine(held, held.name, **search)
     obj = resolve_target(target)
     name = target if isinstance(target, str) else getattr(obj, "__qualname__", type(obj).__name__)
     if mapping is not None:
-        return _identify_mapped(obj, mapping, str(name), max_examples=max_examples, seed=seed,
-                                dtype=dtype)
+        return _identify_mapped(obj, mapping, str(name), **search)
     held = object_target(obj, str(name))
     if held is not None:
-        return _identify_engine(held, str(name), max_examples=max_examples, seed=seed,
-                                dtype=dtype)
+        return _identify_engine(held, str(name), **search)
     base_layout = layout_for(obj)
     family = base_layout.family
     # a configured module (layers, directions, bias=False, relu, proj_size) follows its
@@ -256,10 +272,13 @@ def identify(target, *, mapping=None, max_examples: int = 10, seed: int = 0,
     base = base_layout.spec()
     variants = VARIANTS.get(family.spec_name) if base.name == family.spec_name else None
     gates = GATE_NAMES[family.spec_name]
+    variants = variants or (("the spec as written", {}),)
+    next_candidate = _told(progress, len(variants) * math.factorial(family.blocks))
     results = []
-    for described, overrides in variants or (("the spec as written", {}),):
+    for described, overrides in variants:
         spec = _variant_spec(base, overrides)
         for perm in itertools.permutations(range(family.blocks)):
+            next_candidate()
             stacks = tuple((stem, tuple(names[k] for k in perm)) for stem, names in family.stacks)
             layout = replace(base_layout, family=replace(family, stacks=stacks))
             try:

@@ -1,16 +1,16 @@
 """``seqcheck conformance``: the engine matrix, every unit and attribute variant against
 the equations each engine documents (:mod:`seqcheck.checks.conformance`); each row's
-verdict on stderr as it comes.
+verdict on stderr as it comes, and on a terminal a live line of the row being run.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 
 from ..checks.engine_rows import ENGINE_NAMES
 from .arguments import add_json_flag, add_search_options
 from .output import dump_json
+from .progress import callback, echo, live_line
 
 HELP = ("the matrix: torch.nn (CPU; CUDA when present), TorchScript, onnx.reference, "
         "onnxruntime and reservoirpy, every unit and attribute variant, against the equations "
@@ -32,14 +32,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..checks.conformance import format_attributes, format_table, run_conformance
 
-    def progress(row) -> None:
-        if not args.json:
-            attrs = format_attributes(row.attributes)
-            print(f"  {row.engine} {row.unit} ({attrs}, {row.dtype}): {row.verdict}",
-                  file=sys.stderr, flush=True)
+    with live_line("conformance", enabled=not args.json) as live:
+        def verdict(row) -> None:
+            if not args.json:
+                attrs = format_attributes(row.attributes)
+                echo(live, f"  {row.engine} {row.unit} ({attrs}, {row.dtype}): {row.verdict}")
 
-    rows = run_conformance(args.engine, max_examples=args.max_examples, seed=args.seed,
-                           dtype=args.dtype, progress=progress)
+        rows = run_conformance(args.engine, max_examples=args.max_examples, seed=args.seed,
+                               dtype=args.dtype, progress=verdict, status=callback(live, str))
     if args.json:
         dump_json({"seed": args.seed, "max_examples": args.max_examples,
                    "rows": [r.as_dict() for r in rows]})

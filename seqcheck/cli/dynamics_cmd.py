@@ -11,6 +11,7 @@ from pathlib import Path
 from ..errors import SeqcheckError
 from .arguments import add_json_flag, add_spec_argument
 from .output import dump_json
+from .progress import Line, callback, live_line, show
 
 HELP = ("measure vanishing and exploding gradients: ‖∂s_T/∂s_(T-k)‖₂ against the lag k, with "
         "the recurrent weights at chosen spectral radii")
@@ -38,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..dynamics.measure import parse_radii, parse_sizes, sweep
+    from ..dynamics.measure import parse_radii, parse_sizes
     from ..spec import load_spec
 
     spec = load_spec(args.spec)
@@ -50,12 +51,8 @@ def run(args: argparse.Namespace) -> int:
     if args.steps < 3 or args.batch < 1:
         raise SeqcheckError(f"--steps must be ≥ 3 (a slope needs lags 1..T-1) and --batch ≥ 1; "
                             f"got --steps {args.steps}, --batch {args.batch}")
-    result = sweep(spec, radii, args.steps, args.seed, sizes, batch=args.batch,
-                   recurrent=args.recurrent)
-    if args.output:
-        from ..dynamics.plot import plot_sweep
-
-        plot_sweep(result, args.output)
+    with live_line("dynamics", enabled=not args.json) as live:
+        result = _measure(args, spec, radii, sizes, live)
     if args.json:
         dump_json(result.as_dict())
         if args.output:
@@ -65,3 +62,19 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         print(f"\nwrote {args.output}")
     return 0
+
+
+def _measure(args: argparse.Namespace, spec, radii, sizes, live: Line):
+    """The sweep over ``radii``, plotted if asked, with the live line saying which radius."""
+    from ..dynamics.measure import sweep
+
+    show(live, f"deriving and compiling {spec.name}")
+    result = sweep(spec, radii, args.steps, args.seed, sizes, batch=args.batch,
+                   recurrent=args.recurrent, progress=callback(live,
+                       lambda k, n: f"radius {radii[k]:g} ({k + 1}/{n})"))
+    if args.output:
+        from ..dynamics.plot import plot_sweep
+
+        show(live, f"plotting {args.output}")
+        plot_sweep(result, args.output)
+    return result

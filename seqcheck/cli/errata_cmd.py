@@ -5,10 +5,10 @@ transcriptions, the formula transcriptions and the worked examples (:mod:`seqche
 from __future__ import annotations
 
 import argparse
-import sys
 
 from .arguments import add_json_flag
 from .output import print_result
+from .progress import callback, live_line
 
 HELP = ("the lectures' mistakes: run the literal transcriptions, the printed formulas and the "
         "worked examples, and say what is wrong and what is right")
@@ -26,17 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..errata import find_errata
 
-    live = sys.stderr.isatty() and not args.json and not args.markdown
-    report = find_errata(args.files or None, progress=_live_line if live else None)
-    if live:
-        print("\r\033[K", end="", file=sys.stderr, flush=True)
+    with live_line("errata", enabled=not (args.json or args.markdown)) as live:
+        report = find_errata(args.files or None,
+                             progress=callback(live, lambda name: f"checking {name}"))
     if args.markdown and not args.json:
         print(report.format_markdown(), end="")
         return 0
     print_result(report, args.json)
     return 0
-
-
-def _live_line(name: str) -> None:
-    """One line on the terminal, rewritten as each transcription runs."""
-    print(f"\r\033[Kchecking {name}", end="", file=sys.stderr, flush=True)

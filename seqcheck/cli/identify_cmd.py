@@ -8,6 +8,7 @@ import argparse
 
 from .arguments import add_json_flag, add_search_options
 from .output import print_result
+from .progress import callback, live_line
 
 HELP = ("which spec variant and gate order does a target follow? (gate orders, GRU reset "
         "placement and interpolation)")
@@ -25,7 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..checks.identify import identify
 
-    result = identify(args.target, mapping=args.mapping, max_examples=args.max_examples,
-                      seed=args.seed)
+    with live_line("identify", enabled=not args.json) as live:
+        result = identify(args.target, mapping=args.mapping, max_examples=args.max_examples,
+                          seed=args.seed,
+                          progress=callback(live, lambda k, n: f"candidate {k}/{n}"))
     print_result(result, args.json)
     return 0 if result.matches else 1

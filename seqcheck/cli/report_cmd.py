@@ -8,6 +8,7 @@ import argparse
 from pathlib import Path
 
 from .arguments import add_spec_argument
+from .progress import callback, live_line, show
 
 HELP = ("write a derivation report (HTML with MathML, Markdown or LaTeX): equations, sources, "
         "graph, BPTT, examples, dynamics, conformance")
@@ -35,9 +36,12 @@ def run(args: argparse.Namespace) -> int:
     from ..report.write import check_path
 
     output = check_path(args.output or Path(f"{Path(args.spec).stem}.html"))
-    doc = build_report(args.spec, steps=args.steps, example=args.example, verify=args.verify,
-                       dynamics=not args.no_dynamics)
-    written = write_report(doc, output)
+    with live_line("report") as live:
+        doc = build_report(args.spec, steps=args.steps, example=args.example,
+                           verify=args.verify, dynamics=not args.no_dynamics,
+                           progress=callback(live, lambda title: f"section {title}"))
+        show(live, f"figures, and writing {output}")
+        written = write_report(doc, output)
     figures = written[1:]
     print(f"wrote {written[0]}" + (f" and {len(figures)} figure file"
                                    f"{'s' if len(figures) > 1 else ''} in {figures[0].parent}"

@@ -23,7 +23,7 @@ and the command line's values.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -187,7 +187,8 @@ def measure(spec: Spec | str, params: Mapping, inputs: Mapping,
 
 def sweep(spec: Spec | str, radii: Sequence[float], steps: int, seed: int = 0,
           sizes: Mapping[str, int] | None = None, *, batch: int = 4,
-          recurrent: Sequence[str] | None = None, threshold: float = THRESHOLD) -> Sweep:
+          recurrent: Sequence[str] | None = None, threshold: float = THRESHOLD,
+          progress: Callable[[int, int], None] | None = None) -> Sweep:
     """Measure gradient dynamics at each spectral radius in ``radii``.
 
     Every radius uses the same draw (:func:`scaled_params` with ``seed``, only the common
@@ -202,6 +203,8 @@ def sweep(spec: Spec | str, radii: Sequence[float], steps: int, seed: int = 0,
         sizes: ``{dim: size}``; missing dims get :data:`DEFAULT_SIZE`.
         batch: number of input sequences.
         recurrent, threshold: as for :func:`measure`.
+        progress: called before each radius is measured, with ``(k, len(radii))``, k the
+            radii measured so far (after the spec is compiled, which comes first).
     Returns:
         :class:`Sweep`; ``.as_dict()`` is ``seqcheck dynamics --json``.
 
@@ -220,10 +223,14 @@ def sweep(spec: Spec | str, radii: Sequence[float], steps: int, seed: int = 0,
 
     compiled = compile_numpy(spec, gradients=True)
     inputs = random_inputs(spec, steps, dims, seed, batch)
-    results = tuple(measure(spec, scaled_params(spec, r, dims, seed, recurrent=recurrent),
-                            inputs, recurrent=recurrent, threshold=threshold, compiled=compiled)
-                    for r in radii)
-    return Sweep(spec.name, steps, seed, dims, radii, results)
+    results = []
+    for k, r in enumerate(radii):
+        if progress is not None:
+            progress(k, len(radii))
+        results.append(measure(spec, scaled_params(spec, r, dims, seed, recurrent=recurrent),
+                               inputs, recurrent=recurrent, threshold=threshold,
+                               compiled=compiled))
+    return Sweep(spec.name, steps, seed, dims, radii, tuple(results))
 
 
 # -- command-line values ----------------------------------------------------------------------

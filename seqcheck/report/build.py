@@ -10,6 +10,7 @@ and the conformance from :func:`seqcheck.verify`. No number is typed in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import sympy as sp
@@ -244,7 +245,8 @@ def verify_section(spec: Spec | None, target) -> tuple[Section, bool]:
 
 
 def build_report(spec: Spec | str, *, steps: int = 3, example=None, verify=None,
-                 dynamics: bool = True) -> Document:
+                 dynamics: bool = True,
+                 progress: Callable[[str], None] | None = None) -> Document:
     """Build the report of one spec.
 
     Arguments:
@@ -255,6 +257,7 @@ def build_report(spec: Spec | str, *, steps: int = 3, example=None, verify=None,
         verify: a target for :func:`seqcheck.verify` (its ``max_examples`` is
             :data:`VERIFY_EXAMPLES`), or a VerifyResult, or ``None``.
         dynamics: measure the gradient dynamics (a few seconds for a gated cell).
+        progress: called with each section's title before the section is made.
     Returns:
         The :class:`~.model.Document`; ``.ok`` is ``False`` when the target did not conform.
 
@@ -270,10 +273,18 @@ def build_report(spec: Spec | str, *, steps: int = 3, example=None, verify=None,
         spec = load_spec(spec)
     if steps < 1:
         raise SeqcheckError(f"the unfolded graph needs at least one step; got steps = {steps}")
-    sections = [sources_section(spec), equations_section(spec), parameters_section(spec),
-                _graph(spec, steps), bptt_section(spec)]
+    say = progress or (lambda title: None)
+    sections = []
+    for title, make in (("Sources and notes", sources_section), ("Equations", equations_section),
+                        ("Parameters", parameters_section),
+                        ("Unfolded graph", lambda spec: _graph(spec, steps)),
+                        ("Backpropagation through time", bptt_section)):
+        say(title)
+        sections.append(make(spec))
     if example is not None:
+        say("Worked example")
         sections.append(example_section(spec, example))
+    say("Gradient dynamics")
     if dynamics:
         sections.append(_dynamics(spec))
     else:
@@ -282,6 +293,7 @@ def build_report(spec: Spec | str, *, steps: int = 3, example=None, verify=None,
                       role="dynamics-skipped"),), role="dynamics"))
     ok = True
     if verify is not None:
+        say("Conformance")
         section, ok = verify_section(spec, verify)
         sections.append(section)
     return Document(f"{spec.name}: {spec.title}", tuple(sections), ok=ok)

@@ -186,6 +186,27 @@ def compiled_factory(unit, **options):
     return make
 
 
+def configured_factory(unit, **kwargs):
+    """A factory ``(input_size, hidden_size) -> module``: ``torch.nn.<unit>`` (or the class
+    ``unit``) built with the constructor arguments ``kwargs`` (``num_layers=4,
+    bidirectional=True``), named as a user would write the call.
+
+    >>> make = configured_factory("LSTM", num_layers=2, bidirectional=True)
+    >>> make.__name__, make(3, 2).num_layers
+    ('torch.nn.LSTM(num_layers=2, bidirectional=True)', 2)
+    """
+    import torch
+
+    cls = getattr(torch.nn, unit) if isinstance(unit, str) else unit
+
+    def make(input_size: int, hidden_size: int):
+        return build_module(cls, input_size, hidden_size, **kwargs)
+
+    shown = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+    make.__name__ = f"{factory_name(cls)}({shown})"
+    return make
+
+
 def torchscript_factory(unit: str, how: str):
     """A factory ``(input_size, hidden_size) -> module``: ``torch.nn.<unit>`` built, then
     compiled by ``torch.jit.<how>`` (``"script"``, or ``"trace"`` on a one-step batch of 2

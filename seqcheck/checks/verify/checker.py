@@ -16,6 +16,10 @@ epsilon, S the number of recurrent sweeps (chains) of the spec -- 1 for a cell, 
 an L-layer bidirectional stack, whose longest path runs through every chain -- and max|θ|
 the largest parameter. float64 targets are held to ≈ 1e-13, float32 ones to ≈ 1e-5 at
 small sizes; both grow with T, with depth and with the size of the pre-activations.
+
+``Checker(..., rounding="measured")`` (what verify uses at a fixed size) tightens each
+quantity's tolerance to a multiple of the spec's own float32 rounding on the case
+(:mod:`.rounding`); the model above stays the upper bound.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import numpy as np
 from ...errors import SeqcheckError
 from ...spec import Spec
 from .result import CaseCheck, Divergence
+from .rounding import measured_tolerance
 
 __all__ = ["tolerance", "compare_values", "Checker"]
 
@@ -85,9 +90,23 @@ def compare_values(what: str, expected, actual, rtol: float, atol: float,
 
 
 class Checker:
-    """Runs one case on the target and on the spec and compares them."""
+    """Runs one case on the target and on the spec and compares them.
 
-    def __init__(self, target, spec: Spec, dtype: str, gradients: bool):
+    Arguments:
+        target: the :class:`~seqcheck.adapters.base.Target`.
+        spec: the spec it is held to.
+        dtype: the target's dtype.
+        gradients: also compare the gradients.
+        rounding: ``"model"``: the a-priori tolerance of the module docstring;
+            ``"measured"``: per quantity, at most :data:`~.rounding.HEADROOM` times the
+            spec's own float32 rounding on the case (one more run of the spec's passes).
+    """
+
+    def __init__(self, target, spec: Spec, dtype: str, gradients: bool,
+                 rounding: str = "model"):
+        if rounding not in ("model", "measured"):
+            raise ValueError(f"rounding must be 'model' or 'measured', not {rounding!r}")
+        self.rounding = rounding
         self.target = target
         self.spec = spec
         self.dtype = dtype
@@ -102,13 +121,13 @@ class Checker:
                                 "exactly one")
         self.input = sequence[0]  # the target's x, whatever the spec calls it
 
-    def compiled(self, spec: Spec):
+    def compiled(self, spec: Spec, dtype: str = "float64"):
         from ...backends import compile_numpy
 
-        key = id(spec)
+        key = (id(spec), dtype)
         if key not in self._compiled:
             seeded = tuple(dict.fromkeys(self.observed + self.states))
-            self._compiled[key] = (spec, compile_numpy(spec, gradients=self.gradients,
+            self._compiled[key] = (spec, compile_numpy(spec, dtype, gradients=self.gradients,
                                                        seeded=seeded))
         return self._compiled[key][1]
 
@@ -118,8 +137,8 @@ class Checker:
 
         return sum(1 for sw in make_schedule(spec).sweeps if sw.direction)
 
-    def run_spec(self, case, spec: Spec):
-        c = self.compiled(spec)
+    def run_spec(self, case, spec: Spec, dtype: str = "float64"):
+        c = self.compiled(spec, dtype)
         # a variant that drops a parameter (explain's "leaves out the bias") runs without it
         params = {n: a for n, a in case.params.items() if n in spec.params}
         traj = c.forward(params, dict(case.inputs),
@@ -153,32 +172,67 @@ class Checker:
             return CaseCheck(False, (), f"{type(e).__name__}: {e}")
         expected = self.run_spec(case, spec)
         sweeps = self.sweeps(spec)
-        rtol, atol = tolerance(self.dtype, case.steps, case.params, case.sizes, sweeps=sweeps)
-        g_rtol, g_atol = tolerance(self.dtype, case.steps, case.params, case.sizes, True,
-                                   sweeps=sweeps)
+        model = tolerance(self.dtype, case.steps, case.params, case.sizes, sweeps=sweeps)
+        g_model = tolerance(self.dtype, case.steps, case.params, case.sizes, True,
+                            sweeps=sweeps)
+        tol = _Tolerances(self.dtype, model, g_model, self.run_spec(case, spec, "float32")
+                          if self.rounding == "measured" else None)
         divergences: list[Divergence] = []
+        self._margin = 0.0
         slack = actual.per_step_slack or {}
         for v in self.observed:
-            divergences += compare_values(f"output {v}", expected["per_step"][v],
+            rtol, atol = tol.of(("per_step", v), expected)
+            divergences += self._compare(f"output {v}", expected["per_step"][v],
                                           actual.per_step[v], rtol, atol + slack.get(v, 0),
                                           per_step=True)
         slack = actual.final_slack or {}
         for s in self.states:
-            divergences += compare_values(f"final state {s}", expected["final"][s],
+            rtol, atol = tol.of(("final", s), expected)
+            divergences += self._compare(f"final state {s}", expected["final"][s],
                                           actual.final[s], rtol, atol + slack.get(s, 0))
         if self.gradients and not divergences:
             for name in expected["params"]:
-                divergences += compare_values(f"gradient {name}", expected["params"][name],
-                                              actual.params[name], g_rtol, g_atol)
+                divergences += self._compare(f"gradient {name}", expected["params"][name],
+                                              actual.params[name],
+                                              *tol.of(("params", name), expected))
             for name in sorted(set(actual.params) - set(expected["params"])):  # not in spec:
-                divergences += compare_values(f"gradient {name}",  # no effect, no gradient
+                divergences += self._compare(f"gradient {name}",  # no effect, no gradient
                                               np.zeros_like(actual.params[name]),
-                                              actual.params[name], g_rtol, g_atol)
-            divergences += compare_values(f"gradient {self.input}", expected["x"], actual.x,
-                                          g_rtol, g_atol,
-                                          per_step=True)
+                                              actual.params[name], *g_model)
+            divergences += self._compare(f"gradient {self.input}", expected["x"], actual.x,
+                                          *tol.of(("x",), expected), per_step=True)
             for s in self.states:
-                divergences += compare_values(f"gradient {s}_0", expected["initial"][s],
-                                              actual.initial[s], g_rtol, g_atol)
+                divergences += self._compare(f"gradient {s}_0", expected["initial"][s],
+                                              actual.initial[s],
+                                              *tol.of(("initial", s), expected))
         divergences.sort(key=lambda d: (d.step is None, d.step or 0))
-        return CaseCheck(not divergences, tuple(divergences))
+        return CaseCheck(not divergences, tuple(divergences), margin=self._margin)
+
+    def _compare(self, what, expected, actual, rtol, atol, per_step=False) -> list[Divergence]:
+        """:func:`compare_values`, recording the largest |Δ| / tolerance of the case."""
+        e = np.atleast_1d(np.asarray(expected, dtype=np.float64))
+        a = np.asarray(actual, dtype=np.float64).reshape(e.shape)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = np.abs(a - e) / (atol + rtol * np.abs(e))
+        if r.size:
+            worst = float(np.max(r))
+            self._margin = max(self._margin, worst if worst == worst else float("inf"))
+        return compare_values(what, expected, actual, rtol, atol, per_step)
+
+
+class _Tolerances:
+    """(rtol, atol) per compared quantity: the a-priori model for values and for
+    gradients, tightened by the spec's float32 run where one was made."""
+
+    def __init__(self, dtype: str, model, g_model, expected32: dict | None):
+        self.dtype, self.model, self.g_model, self.expected32 = dtype, model, g_model, \
+            expected32
+
+    def of(self, key: tuple, expected: dict) -> tuple[float, float]:
+        model = self.model if key[0] in ("per_step", "final") else self.g_model
+        if self.expected32 is None:
+            return model
+        e, e32 = expected, self.expected32
+        for k in key:
+            e, e32 = e[k], e32[k]
+        return measured_tolerance(self.dtype, e, e32, model)

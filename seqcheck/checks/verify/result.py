@@ -59,13 +59,16 @@ class Divergence:
 class CaseCheck:
     """The comparison on one case: ok, the divergences in order, or the target's exception.
 
-    ``ratio`` is the largest |Δ| / tolerance (infinite for an exception): how clearly the
-    case diverges.
+    ``ratio`` is the largest |Δ| / tolerance over the divergences (infinite for an
+    exception): how clearly the case diverges. ``margin`` is the largest |Δ| / tolerance
+    over every compared entry, diverging or not (None where nothing was compared): how
+    much of its tolerance a conforming case used.
     """
 
     ok: bool
     divergences: tuple[Divergence, ...] = ()
     error: str | None = None
+    margin: float | None = None
 
     @property
     def ratio(self) -> float:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+from collections.abc import Callable
 
 import numpy as np
 
@@ -28,14 +29,14 @@ from .replay import load_case, replay_case, save_case
 from .result import VerifyResult
 from .targets import make_target
 
-__all__ = ["DECISIVE", "verify"]
+__all__ = ["DECISIVE", "describe_progress", "dtype_name", "preserved", "verify"]
 
 #: The search shrinks towards cases whose worst |Δ| exceeds this many tolerances.
 DECISIVE = 8.0
 
 
 @contextlib.contextmanager
-def _preserved():
+def preserved():
     """Restore every global state a check could touch: RNGs, default dtype, grad mode."""
     import sys
 
@@ -59,8 +60,8 @@ def _preserved():
 
 def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dtype=None,
            max_examples: int = 100, seed: int = 0, gradients: bool | None = None,
-           shrink: bool = True, explain: bool = True, save=None,
-           replay=None) -> VerifyResult:
+           shrink: bool = True, explain: bool = True, save=None, replay=None,
+           progress: Callable[[int, int | None], None] | None = None) -> VerifyResult:
     """Search for a case on which ``target`` and ``spec`` disagree.
 
     Arguments:
@@ -83,6 +84,11 @@ def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dty
             ``.npz``). Nothing is written when the target conforms.
         replay: a path written by ``save``; that one case is checked, with no search, in
             the saved dtype and gradient setting (see :func:`load_case`).
+        progress: called as each case is about to be checked, with ``(n, max_examples)``
+            for the n-th generated case, and, once a case has diverged, with ``(n, None)``
+            while Hypothesis shrinks it, however many cases that takes
+            (:func:`describe_progress` words it). For a target that conforms, n runs
+            up to ``max_examples``.
     Returns:
         A :class:`VerifyResult` (``bool(result)`` is ``result.ok``).
 
@@ -111,9 +117,9 @@ def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dty
             raise SeqcheckError(f"{replay} holds a counterexample to spec {saved.spec!r}, not "
                                 f"{spec.name!r}\n  hint: pass spec={saved.spec!r} (--spec "
                                 f"{saved.spec})")
-        if dtype is not None and _dtype_name(dtype) != saved.dtype:
+        if dtype is not None and dtype_name(dtype) != saved.dtype:
             raise SeqcheckError(f"{replay} was found in {saved.dtype}, not "
-                                f"{_dtype_name(dtype)}\n  hint: leave out dtype to replay it "
+                                f"{dtype_name(dtype)}\n  hint: leave out dtype to replay it "
                                 "as saved")
         dtype = saved.dtype
         seed = saved.seed
@@ -121,7 +127,7 @@ def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dty
             gradients = True
         elif gradients is None:
             gradients = False
-    dtype = _dtype_name(dtype) if dtype is not None else tgt.dtypes[0]
+    dtype = dtype_name(dtype) if dtype is not None else tgt.dtypes[0]
     if dtype not in tgt.dtypes:
         raise SeqcheckError(f"{tgt.name} does not run in {dtype}; it runs in "
                             f"{', '.join(tgt.dtypes)}")
@@ -137,20 +143,27 @@ def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dty
                             f"{tgt.name} returns ({tgt.description}); spec variables: "
                             f"{', '.join(spec.variables)}")
     fixed = tgt.fixed_sizes(spec)
-    with _preserved():
+    with preserved():
         checker = Checker(tgt, spec, dtype, gradients)
         if saved is not None:
             return replay_case(checker, saved, replay, explain)
         strategy = cases(spec, fixed_sizes=fixed)
         found = None
         worst: list = [0.0, None, None]
+        # find() stops generating at the first case that diverges; later calls shrink it
+        tried: list = [0, max_examples]
 
         def diverges(case) -> bool:
+            tried[0] += 1
+            if progress is not None:
+                progress(*tried)
             # Shrink towards cases that diverge clearly: a case shrunk to the edge of the
             # tolerance (tiny weights where a defect barely shows) explains nothing.
             check = checker.check(case)
             if check.ratio > worst[0]:
                 worst[:] = [check.ratio, case, check]
+            if check.ratio > DECISIVE:
+                tried[1] = None
             return check.ratio > DECISIVE
 
         try:
@@ -190,7 +203,16 @@ def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dty
     return result
 
 
-def _dtype_name(dtype) -> str:
+def describe_progress(n: int, total: int | None) -> str:
+    """What :func:`verify`'s ``progress`` reports, in words.
+
+    >>> describe_progress(12, 25), describe_progress(40, None)
+    ('case 12/25', 'shrinking (case 40)')
+    """
+    return f"case {n}/{total}" if total is not None else f"shrinking (case {n})"
+
+
+def dtype_name(dtype) -> str:
     """``"float32"`` for torch.float32, np.float32, "float32"; refuses anything else."""
     name = str(dtype).replace("torch.", "")
     try:
