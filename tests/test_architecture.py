@@ -35,7 +35,7 @@ LAYERS = (
     ("models",),
     ("errata",),
     ("report",),
-    ("bench", "testing"),
+    ("bench", "testing", "campaign"),
     ("cli", "__main__"),
 )
 LAYER = {name: i for i, group in enumerate(LAYERS) for name in group}

@@ -30,8 +30,8 @@ from .engine_rows import ENGINE_NAMES, Entry, entries, format_attributes
 from .verify import verify
 from .verify.search import describe_progress
 
-__all__ = ["ENGINE_NAMES", "Row", "Entry", "entries", "run_conformance", "format_table",
-           "format_attributes"]
+__all__ = ["ENGINE_NAMES", "Row", "Entry", "entries", "run_conformance", "run_row", "diagnose",
+           "format_table", "format_attributes"]
 
 
 @dataclass(frozen=True)
@@ -77,26 +77,49 @@ def _run_one(entry: Entry, max_examples: int, seed: int, dtype: str | None,
         return [Row(entry.engine, entry.unit, entry.attributes, dtype or "-", "-",
                     "unavailable", str(e).splitlines()[0])]
     spec = entry.spec() if entry.spec is not None else target.default_spec()
-    rows = []
-    for dt in ([dtype] if dtype else target.dtypes):
-        if dt not in target.dtypes:
-            rows.append(Row(entry.engine, entry.unit, entry.attributes, dt, spec.name,
-                            "unavailable", f"runs in {', '.join(target.dtypes)} only"))
-            continue
-        head = f"{place}{entry.engine} {entry.unit} ({format_attributes(entry.attributes)}, {dt})"
-        start = time.perf_counter()
-        result = verify(target, spec=spec, dtype=dt, max_examples=max_examples, seed=seed,
-                        progress=_saying(status, head))
-        verdict, detail = "conforms", ""
-        if not result.ok:
-            verdict, detail = _diagnose(entry, result, max_examples, seed, dt,
-                                        _saying(status, head, "without the attribute: "))
-        rows.append(Row(entry.engine, entry.unit, entry.attributes, dt, spec.name, verdict,
-                        detail, result.gradients, time.perf_counter() - start, max_examples))
-    return rows
+    return [run_row(entry, target, spec, dt, max_examples, seed, status=status,
+                    place=place)[0] for dt in ([dtype] if dtype else target.dtypes)]
 
 
-def _diagnose(entry: Entry, result, max_examples: int, seed: int, dtype: str, progress=None):
+def run_row(entry: Entry, target, spec, dtype: str, max_examples: int, seed: int, *,
+            status: Callable[[str], None] | None = None, place: str = "",
+            search: Callable | None = None) -> tuple[Row, object]:
+    """One row of the matrix: ``entry``'s ``target`` in ``dtype``, and verify's result
+    behind its verdict (None for an ``unavailable`` row).
+
+    Arguments:
+        entry: the row's entry; target: ``entry.make()``; spec: the spec it is held to.
+        max_examples, seed: the search's.
+        status, place: as for :func:`run_conformance` (``place`` heads its lines).
+        search: runs the search instead of calling it directly: called with the search (a
+            function taking verify's extra keyword arguments, e.g. ``replay=``) and
+            returns its result; a campaign replays a kept counterexample this way.
+    """
+    if dtype not in target.dtypes:
+        return Row(entry.engine, entry.unit, entry.attributes, dtype, spec.name,
+                   "unavailable", f"runs in {', '.join(target.dtypes)} only"), None
+    head = f"{place}{entry.engine} {entry.unit} ({format_attributes(entry.attributes)}, {dtype})"
+    start = time.perf_counter()
+
+    def plain(**more):
+        return verify(target, spec=spec, dtype=dtype, max_examples=max_examples, seed=seed,
+                      progress=_saying(status, head), **more)
+
+    result = plain() if search is None else search(plain)
+    verdict, detail = "conforms", ""
+    if not result.ok:
+        verdict, detail = diagnose(entry, result, max_examples, seed, dtype,
+                                   _saying(status, head, "without the attribute: "))
+    return Row(entry.engine, entry.unit, entry.attributes, dtype, spec.name, verdict, detail,
+               result.gradients, time.perf_counter() - start, max_examples), result
+
+
+def diagnose(entry: Entry, result, max_examples: int, seed: int, dtype: str,
+             progress=None) -> tuple[str, str]:
+    """The verdict and detail of a row that does not conform: ``raises`` (the engine's
+    message), ``ignores`` (an attribute row that conforms to the equations without its
+    attribute) or ``diverges`` (the first divergence, and the change of the spec that
+    explains it)."""
     check = result.check
     if check.error is not None:
         return "raises", check.error.splitlines()[0]

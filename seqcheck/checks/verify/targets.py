@@ -90,6 +90,8 @@ def make_target(target, layout=None, *, attributes=None, mapping=None):
                             "(onnx:LSTM, onnxruntime:GRU, ...), not to "
                             f"{target if isinstance(target, str) else type(target).__name__}")
     obj = resolve_target(target)
+    if isinstance(obj, Target):  # a "module:attr" naming a Target instance
+        return make_target(obj, layout, mapping=mapping)
     name = target if isinstance(target, str) else None
     if mapping is None and layout is None:
         held = object_target(obj, name)
