@@ -176,9 +176,9 @@ def _runners(spec, B, D, H, T, dtype) -> list:
     """[prototype numpy, prototype torch, compiled numpy, compiled torch, torch.nn.LSTM]."""
     import torch
 
-    from seqcheck import bench
+    from seqcheck.bench.lstm import _lstm_runners
 
-    r = bench._lstm_runners(spec, B, D, H, T, dtype)
+    r = _lstm_runners(spec, B, D, H, T, dtype)
     params, x, seed_h = r["case"]
     tparams = {k: torch.from_numpy(v) for k, v in params.items()}
     tx, tseed = torch.from_numpy(x), torch.from_numpy(seed_h)
@@ -199,7 +199,9 @@ def _runners(spec, B, D, H, T, dtype) -> list:
 
 
 def main(argv=None) -> None:
-    from seqcheck import bench, load_spec
+    from seqcheck import load_spec
+    from seqcheck.bench.lstm import _max_rel
+    from seqcheck.bench.timing import Threads, alternate
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, nargs=4, default=[32, 64, 128, 100],
@@ -208,7 +210,7 @@ def main(argv=None) -> None:
     a = ap.parse_args(argv)
     B, D, H, T = a.size
     spec = load_spec("lstm")
-    with bench._Threads(1), np.errstate(under="ignore"):
+    with Threads(1), np.errstate(under="ignore"):
         for dtype in ("float64", "float32"):
             fns = _runners(spec, B, D, H, T, dtype)
             cn = fns[2].compiled
@@ -218,15 +220,15 @@ def main(argv=None) -> None:
             worst = 0.0
             for v, g in (fns[0](), fns[1]()):
                 for name in ("i", "f", "o", "c_tilde", "c", "h", "y"):
-                    worst = max(worst, bench._max_rel(np.asarray(v[name]), traj.raw[name]))
+                    worst = max(worst, _max_rel(np.asarray(v[name]), traj.raw[name]))
                 for name, r in ref.params.items():
-                    worst = max(worst, bench._max_rel(np.asarray(g["params"][name]), r))
-                worst = max(worst, bench._max_rel(np.asarray(g["inputs"]["x"]),
+                    worst = max(worst, _max_rel(np.asarray(g["params"][name]), r))
+                worst = max(worst, _max_rel(np.asarray(g["inputs"]["x"]),
                                                   ref.inputs["x"]))
                 for name in ("h", "c"):
-                    worst = max(worst, bench._max_rel(np.asarray(g["initial"][name]),
+                    worst = max(worst, _max_rel(np.asarray(g["initial"][name]),
                                                       ref.initial[name]))
-            secs = bench._alternate(fns, a.repeats)
+            secs = alternate(fns, a.repeats)
             base = secs[-1]
             print(f"{dtype} (B, D, H, T) = {(B, D, H, T)}; prototype vs compiled spec: "
                   f"max rel diff {worst:.1e}")

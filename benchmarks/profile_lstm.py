@@ -68,9 +68,11 @@ def main(argv=None) -> None:
     import numpy as np
     import torch
 
-    from seqcheck import bench, load_spec
+    from seqcheck import load_spec
     from seqcheck.backends import compile_numpy
     from seqcheck.backends.torch_backend import compile_torch
+    from seqcheck.bench.lstm import _lstm_case
+    from seqcheck.bench.timing import Threads
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--backend", choices=("numpy", "torch"), default="numpy")
@@ -82,8 +84,8 @@ def main(argv=None) -> None:
     a = ap.parse_args(argv)
     B, D, H, T = a.size
     spec = load_spec("lstm")
-    with bench._Threads(1), np.errstate(under="ignore"):
-        _, params, x, seed_h = bench._lstm_case(B, D, H, T, a.dtype)
+    with Threads(1), np.errstate(under="ignore"):
+        _, params, x, seed_h = _lstm_case(B, D, H, T, a.dtype)
         if a.backend == "numpy":
             c = compile_numpy(spec, dtype=np.dtype(a.dtype), gradients=True, seeded=["h"])
         else:

@@ -74,7 +74,7 @@ def test_every_benchmark_is_present(rows):
 
 def test_quick_defaults_and_skipping_the_naive_baseline():
     out = bench.run(quick=True, repeats=1, sizes=TINY, naive=False, dtypes=("float64",),
-                    linear_steps=(), verify_case=False)
+                    linear_steps=(), verify_case=False, latency=False)
     assert [r["params"]["dtype"] for r in out] == ["float64", "float64"]
     assert not any(r["name"].startswith("derive") for r in out)
     with pytest.raises(ValueError, match="repeats"):

@@ -49,7 +49,8 @@ class Trajectory:
         dims: the binding of every dim.
         steps, batch: T and B.
         raw: the values as the generated code returned them (scalars keep a length-1
-            axis); the backward pass takes these.
+            axis), with the forward values it keeps for the backward pass (names
+            starting with ``_``); the backward pass takes these.
         arrays: the inputs, parameters and initial states the pass ran on, converted.
     """
 
@@ -139,6 +140,8 @@ class CompiledSpec:
         namespace: a :mod:`~seqcheck.backends.namespaces` object (dtype, device).
         derivation: the spec's derivation, to compile ``backward`` too (optional).
         seeded: variables whose loss gradients the backward pass takes (default: outputs).
+        stack, keep: the generator's passes (:func:`~seqcheck.backends.codegen.module_source`);
+            both on by default, off only to compare against the plain code.
 
     Call it (or :meth:`forward`) as ``compiled(params, inputs, initial=None, steps=None)``:
         params: ``{name: array}`` with exactly the declared shapes (all required).
@@ -147,7 +150,8 @@ class CompiledSpec:
         steps: T, needed only when the spec has no sequence input.
     """
 
-    def __init__(self, spec: Spec, namespace, derivation=None, seeded=None):
+    def __init__(self, spec: Spec, namespace, derivation=None, seeded=None, *,
+                 stack: bool = True, keep: bool = True):
         self.spec = spec
         self.xp = namespace
         self.derivation = derivation
@@ -155,14 +159,36 @@ class CompiledSpec:
         unknown = [v for v in self.seeded if v not in spec.variables]
         if unknown:
             raise ShapeError(f"cannot seed {', '.join(unknown)}: not variables of {spec.name!r}")
-        try:
-            self.source = module_source(spec, derivation, self.seeded)
-        except CompileError as e:
-            raise CompileError(f"{namespace.name} backend: {e}") from None
+        self._passes = {"stack": stack, "keep": keep}
+        self.source = self._source(lists=False)
         ns = load_module(self.source, f"<seqcheck {namespace.name}: {spec.name}>")
         self._forward = ns["forward"]
         self._backward = ns.get("backward")
+        self._forward_lists = None
         self._schedule = make_schedule(spec)
+
+    def _source(self, lists: bool) -> str:
+        try:
+            return module_source(self.spec, self.derivation, self.seeded, lists=lists,
+                                 **self._passes)
+        except CompileError as e:
+            raise CompileError(f"{self.xp.name} backend: {e}") from None
+
+    def _forward_for(self, split: Mapping):
+        """The generated forward to run: in place, unless autograd records this pass.
+
+        Writing per-step values into preallocated arrays is what torch autograd cannot
+        follow; when the namespace says it records the arrays (``records_autograd``), the
+        list form of the same module runs (compiled on first use).
+        """
+        records = getattr(self.xp, "records_autograd", None)
+        if records is None or not records([a for g in split.values() for a in g.values()]):
+            return self._forward
+        if self._forward_lists is None:
+            source = self._source(lists=True)
+            ns = load_module(source, f"<seqcheck {self.xp.name} (autograd): {self.spec.name}>")
+            self._forward_lists = ns["forward"]
+        return self._forward_lists
 
     @property
     def dtype(self):
@@ -234,10 +260,11 @@ class CompiledSpec:
         if not allow_nonfinite:
             _check_finite(split)
         with self.xp.errstate():
-            raw = self._forward(split["params"], split["inputs"], split["initial"], T, B,
-                                binding, self.xp)
+            raw = self._forward_for(split)(split["params"], split["inputs"], split["initial"],
+                                           T, B, binding, self.xp)
+        # raw also holds the values the forward keeps for the backward ('_tanh_c', ...)
         values = {k: (v[..., 0] if self.spec.equation(k).shape == () else v)
-                  for k, v in raw.items()}
+                  for k, v in raw.items() if k in self.spec.variables}
         final = {}
         for s in self.spec.states:
             forward_in_time = (self._schedule.sweep_of(s).direction or 1) > 0

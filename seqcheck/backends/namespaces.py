@@ -98,6 +98,8 @@ class NumpyNamespace:
     def __init__(self, dtype=numpy.float64):
         self.dtype = numpy.dtype(dtype)
         self.tanh, self.exp, self.log, self.sqrt = numpy.tanh, numpy.exp, numpy.log, numpy.sqrt
+        # the largest -x the sigmoid exponentiates: exp(cap) is finite, 1 / exp(cap) < tiny
+        self._exp_cap = float(numpy.log(numpy.finfo(self.dtype).max)) - 0.5
 
     def asarray(self, x):
         return numpy.asarray(x, dtype=self.dtype)
@@ -122,11 +124,15 @@ class NumpyNamespace:
         return numpy.errstate(under="ignore")
 
     def sigmoid(self, x):
-        # σ(x) = 1 / (1 + e) for x ≥ 0 and e / (1 + e) for x < 0, e = exp(-|x|): never
-        # exponentiates a positive number, and keeps full relative accuracy in the negative
-        # tail, where (1 + tanh(x/2)) / 2 cancels to 0 (σ(-40) ≈ 4e-18 is representable).
-        e = numpy.exp(-numpy.abs(x))
-        return numpy.where(x >= 0, 1, e) / (1 + e)
+        # σ(x) = 1 / (1 + exp(-x)): one transcendental, and full relative accuracy in both
+        # tails (about 2ε; (1 + tanh(x/2)) / 2 would cancel to 0 where σ(-40) ≈ 4e-18 is
+        # representable). -x is capped where exp would overflow: there σ is below the
+        # smallest normal number, and 1 / (1 + exp(cap)) is too. One array, written in place.
+        t = numpy.negative(x, out=numpy.empty(numpy.shape(x), self.dtype))
+        numpy.minimum(t, self._exp_cap, out=t)
+        numpy.exp(t, out=t)
+        t += 1
+        return numpy.reciprocal(t, out=t)
 
     def relu(self, x):
         return numpy.maximum(x, 0)
@@ -202,6 +208,13 @@ class TorchNamespace:
         self.device = torch.device(device)
         self.tanh, self.exp, self.log, self.sqrt = torch.tanh, torch.exp, torch.log, torch.sqrt
         self.sigmoid, self.relu = torch.sigmoid, torch.relu
+
+    def records_autograd(self, arrays) -> bool:
+        """True when torch autograd records a pass over ``arrays``: grad mode is on and
+        one of them requires grad. Generated code then keeps per-step values in lists
+        (no in-place writes), which autograd can follow."""
+        return self.torch.is_grad_enabled() and any(
+            getattr(a, "requires_grad", False) for a in arrays)
 
     def errstate(self):
         """torch does not signal floating-point events; nothing to set."""

@@ -58,7 +58,9 @@ def standalone_source(spec: Spec, backend: str = "numpy", gradients: bool = True
         dims=", ".join(f"{d.name}=..." for d in spec.dims),
         params=", ".join(f"{n} {d.shape_str()}" for n, d in spec.params.items()),
     )
-    body = module_source(spec, derivation, spec.outputs if gradients else ())
+    # torch: the list form, which torch autograd can follow; NumPy: values written in place
+    body = module_source(spec, derivation, spec.outputs if gradients else (),
+                         lists=backend == "torch")
     body = "\n".join(line for line in body.splitlines() if not line.startswith("#"))
     imports = "import numpy\n"
     helpers = "\n\n".join(inspect.getsource(f) for f in (namespaces._shift,

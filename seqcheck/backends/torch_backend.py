@@ -1,9 +1,10 @@
 """The PyTorch backend: the same generated code, run on torch tensors (CPU or CUDA).
 
 torch is imported only when a torch backend is built. The forward pass is
-differentiable by torch autograd (per-step values live in Python lists; nothing is
-written in place), and with ``gradients=True`` the derived backward pass runs on
-torch too, without autograd.
+differentiable by torch autograd: when autograd records it (grad mode on and some array
+requiring grad) the list form of the generated forward runs, which writes nothing in
+place; otherwise per-step values go into preallocated tensors. With ``gradients=True``
+the derived backward pass runs on torch too, without autograd.
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@
 The module runs on an array namespace ``_xp`` (NumPy or torch, :mod:`.namespaces`).
 
 ``forward(params, inputs, initial, _T, _B, _dims, _xp)`` evaluates the sweeps of the
-spec (:mod:`seqcheck.spec.schedule`) and returns every variable stacked over time,
-``(T, B, ...)``. Per-step values are kept in Python lists, which torch autograd can
-follow (no in-place writes).
+spec (:mod:`seqcheck.spec.schedule`) and returns every variable over time,
+``(T, B, ...)``, with the values its backward reads rather than recomputes (names
+starting with ``_``). Per-step values are written into preallocated arrays; the list
+form (``lists=True``), stacked after each loop, is the one torch autograd can follow.
 
 ``backward(params, inputs, initial, values, seeds, _T, _B, _dims, _xp)`` is BPTT as the
 derivation writes it: the sweeps in reverse order, each step's variables in reverse
@@ -16,6 +17,10 @@ are summed over steps and batch. It returns ``{"params": ..., "inputs": ...,
 
 The package: :mod:`.module` writes the module (:func:`module_source`), :mod:`.forward` its
 ``forward``, :mod:`.backward` its ``backward``, and :mod:`.reads` the bindings both open with.
+Passes for speed, each general over the derived equations: :mod:`.stacking` (products
+sharing an operand as one product, and their input parts added once), :mod:`.deltas`
+(the backward's deltas side by side, each sum over them one product) and :mod:`.keep`
+(forward values the backward reads).
 """
 
 from .module import module_source

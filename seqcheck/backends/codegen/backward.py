@@ -5,7 +5,10 @@ in reverse order, each step's variables in reverse order; each variable's adjoin
 sum of its seed ∂ℓ/∂v_t, its same-step contributions and its contributions from other
 steps (``gacc_v``), as :mod:`seqcheck.derive.adjoint` derives them. Parameter gradients
 are summed over steps and batch. It returns
-``{"params": ..., "inputs": ..., "initial": ...}``.
+``{"params": ..., "inputs": ..., "initial": ...}``. In a recurrent sweep the deltas of
+each step go side by side into one buffer and each sum over them is one product
+(:mod:`.deltas`); forward values the forward pass kept are read, not recomputed
+(:mod:`.keep`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import sympy as sp
 from ...spec.model import Spec
 from ...spec.schedule import make_schedule
 from ..printer import ArrayPrinter
+from .deltas import plan_deltas
+from .keep import substitute
 from .reads import bind_refs, prologue, refs_of, shape_code
 
 __all__ = ["backward_code"]
@@ -37,8 +42,13 @@ def _live(spec: Spec, derivation, seeded: tuple[str, ...]) -> set[str]:
 
 
 def backward_code(spec: Spec, derivation, seeded: tuple[str, ...], p: ArrayPrinter,
-                  w) -> None:
-    """Write the generated ``backward`` of ``spec`` from its derivation, one line per ``w``."""
+                  w, *, kept=(), stack: bool = True) -> None:
+    """Write the generated ``backward`` of ``spec`` from its derivation, one line per ``w``.
+
+    Arguments:
+        kept: the :class:`~.keep.Kept` forward values to read instead of recomputing.
+        stack: stack the deltas of each step and the sums over them (:mod:`.deltas`).
+    """
     schedule = make_schedule(spec)
     delayed = spec.delayed_refs()
     live = _live(spec, derivation, seeded)
@@ -56,6 +66,9 @@ def backward_code(spec: Spec, derivation, seeded: tuple[str, ...], p: ArrayPrint
     w("    # forward values")
     for v in spec.variables:
         w(f"    {v}_seq = values[{v!r}]")
+    for kv in kept:
+        w(f"    {kv.name}_seq = values[{kv.name!r}]  # kept by the forward pass")
+    counter = [0]
     w("    # seeds: dl/dv at every step")
     for v in seeded:
         w(f"    dl_d{v} = seeds[{v!r}]")
@@ -83,7 +96,7 @@ def backward_code(spec: Spec, derivation, seeded: tuple[str, ...], p: ArrayPrint
         variables = [v for v in sweep.variables if v in live]
         if not variables:
             continue
-        eqs = [derivation.of(v) for v in reversed(variables)]
+        eqs = [substitute(derivation.of(v), list(kept)) for v in reversed(variables)]
         if sweep.direction == 0:
             w(f"    # sweep {k} in reverse: {', '.join(reversed(variables))} (every step at once)")
             exprs = [e for eq in eqs for e in [x for _, x in eq.temps]
@@ -96,35 +109,62 @@ def backward_code(spec: Spec, derivation, seeded: tuple[str, ...], p: ArrayPrint
         forward_in_time = sweep.direction > 0
         w(f"    # sweep {k} in reverse: {', '.join(reversed(variables))} "
           f"({'t = T..1' if forward_in_time else 't = 1..T'})")
+        # After the loop: what goes to parameters, to sequence inputs and to the variables
+        # of earlier sweeps (a lower layer's h), whose backward runs after this one.
         deferred = [(eq, c) for eq in eqs for c in eq.contributions
                     if c.to in spec.params
-                    or (c.to in spec.inputs and not spec.inputs[c.to].static)]
-        stored = [s for s in _adjoint_symbols([c.expr for _, c in deferred])]
+                    or (c.to in spec.inputs and not spec.inputs[c.to].static)
+                    or (c.to in spec.variables and sweep_of[c.to] < k - 1)]
+        deferred_ids = {id(c) for _, c in deferred}
+        late = _deferred_temps(eqs, deferred_ids)
+        plan = plan_deltas(spec, eqs, deferred_ids, counter) if stack else None
+        handled = plan.handled if plan else set()
+        buffered = plan.buffered() if plan else set()
+        stored = [s for s in _adjoint_symbols([c.expr for _, c in deferred]
+                                              + [e for _, e in late])
+                  if s.name not in buffered and s.name not in {t.name for t, _ in late}]
         for sym in stored:
             shape = f"{p._print(sym.shape[0])}" if getattr(sym, "is_Matrix", False) else "1"
             w(f"    {sym.name}_all = _xp.zeros((_T, _B, {shape}))")
+        if plan:
+            plan.before_loop(p, w)
         w(f"    for _t in {'range(_T - 1, -1, -1)' if forward_in_time else 'range(_T)'}:")
-        kept = [e for eq in eqs for e in [x for _, x in eq.temps]
-                + [c.expr for c in eq.contributions if (eq, c) not in deferred]]
-        needed = dict.fromkeys(r for r in refs_of(kept) if not r[0].startswith(("adj_", "d_")))
-        for eq in eqs:
-            needed.setdefault((eq.target, 0), None)
+        late_names = {t.name for t, _ in late}
+        in_loop = [e for eq in eqs for e in [x for t, x in eq.temps if t.name not in late_names]
+                   + [c.expr for c in eq.contributions if id(c) not in deferred_ids]]
+        # only what the step reads (a variable its adjoint does not read stays unbound)
+        needed = dict.fromkeys(r for r in refs_of(in_loop)
+                               if not r[0].startswith(("adj_", "d_")))
         bind_refs(spec, needed, w, "        ", step=True)
         shifted: dict[tuple[str, int], list[str]] = {}
         _adjoints(spec, eqs, seeded, nonlocal_to, sweep_of, p, w, "        ", whole=False,
-                  skip={id(c) for _, c in deferred}, shifted=shifted)
-        for (acc, off), texts in shifted.items():
-            _emit_shifted(w, acc, off, " + ".join(texts))
+                  skip=deferred_ids | handled, shifted=shifted, late=late_names)
+        if plan:
+            plan.in_step(p, w)
+            for key, text in plan.shifted(p):
+                shifted.setdefault(key, []).append(text)
         for sym in stored:
             w(f"        {sym.name}_all[_t] = {sym.name}")
+        for (acc, off), texts in shifted.items():
+            _emit_shifted(w, acc, off, " + ".join(texts))
         if deferred:
-            w("    # contributions to parameters and inputs, for every step at once")
+            w("    # contributions to parameters, inputs and earlier sweeps, for every step "
+              "at once")
             for sym in stored:
                 w(f"    {sym.name} = {sym.name}_all")
-            refs = [r for r in refs_of([c.expr for _, c in deferred])
+            if plan:
+                plan.views(p, w)
+            refs = [r for r in refs_of([c.expr for _, c in deferred] + [e for _, e in late])
                     if not r[0].startswith(("adj_", "d_"))]
             bind_refs(spec, refs, w)
+            for sym, expr in late:
+                p.where = f"an intermediate adjoint of spec {spec.name!r}"
+                w(f"    {sym.name} = {p._print(expr)}")
+            if plan:
+                plan.after_loop(p, w)
             for eq, c in deferred:
+                if id(c) in handled:
+                    continue
                 p.where = f"the adjoint of equation {eq.target!r} of spec {spec.name!r}"
                 _emit(spec, c, p, w, "    ", set(), sweep_of, eq.target, whole=True)
     # initial values: gradients w.r.t. the states' initial values, and through them
@@ -157,9 +197,30 @@ def _adjoint_symbols(exprs) -> list:
     return list(seen.values())
 
 
+def _deferred_temps(eqs, deferred_ids: set[int]) -> list:
+    """The named intermediates (``(symbol, expr)``) that only deferred contributions read,
+    in evaluation order: computed after the loop for every step at once (the product
+    ``d_i_l1 @ W_ii_l1`` whose slices go to the layer below) instead of once a step."""
+    temps = [(sym, expr) for eq in eqs for sym, expr in eq.temps]
+    needed = {s.name for eq in eqs for c in eq.contributions if id(c) not in deferred_ids
+              for s in c.expr.free_symbols if hasattr(s, "name")}
+    late = {sym.name for sym, _ in temps} - needed
+    changed = True
+    while changed:  # an intermediate an in-loop one reads stays in the loop
+        changed = False
+        for sym, expr in temps:
+            if sym.name not in late:
+                reads = {s.name for s in expr.free_symbols if hasattr(s, "name")} & late
+                if reads:
+                    late -= reads
+                    changed = True
+    return [(sym, expr) for sym, expr in temps if sym.name in late]
+
+
 def _adjoints(spec, eqs, seeded, nonlocal_to, sweep_of, p, w, indent, whole, skip=frozenset(),
-              shifted=None):
-    """Each variable's adjoint, its named intermediates and its contributions."""
+              shifted=None, late=frozenset()):
+    """Each variable's adjoint, its named intermediates (but those in ``late``, computed
+    after the loop) and its contributions."""
     at = "" if whole else "[_t]"
     local: set[str] = set()
     for eq in eqs:
@@ -176,7 +237,8 @@ def _adjoints(spec, eqs, seeded, nonlocal_to, sweep_of, p, w, indent, whole, ski
         w(f"{indent}adj_{v} = {' + '.join(terms)}")
         p.where = f"the adjoint of equation {v!r} of spec {spec.name!r}"
         for sym, expr in eq.temps:
-            w(f"{indent}{sym.name} = {p._print(expr)}")
+            if sym.name not in late:
+                w(f"{indent}{sym.name} = {p._print(expr)}")
         for c in eq.contributions:
             if id(c) in skip:
                 continue

@@ -4,8 +4,12 @@
 spec (:mod:`seqcheck.spec.schedule`) and returns every variable stacked over time,
 ``(T, B, ...)``. A sweep on no recurrence is evaluated for every step at once; in a
 recurrent sweep the parts that read only inputs and parameters are hoisted out of the
-loop (:func:`hoist`). Per-step values are kept in Python lists, which torch autograd can
-follow (no in-place writes).
+loop (:func:`hoist`), products sharing an operand are stacked into one, inside the loop
+and among the hoisted parts, and the hoisted parts of a stack's members are added to
+its product once per step (:mod:`.stacking`). Per-step values are written into
+preallocated ``(T, B, ...)`` arrays, or, in the list form torch autograd needs (no
+in-place writes), kept in Python lists stacked after the loop. Values the backward pass
+would recompute are computed once and returned too (:mod:`.keep`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from ...spec.model import Spec
 from ...spec.schedule import make_schedule
 from ..printer import ArrayPrinter, ident
 from .reads import bind_refs, delayed_read, prologue, refs_of, shape_code
+from .stacking import FusedInputs, Stack, fuse_inputs, stack_products
 
 __all__ = ["forward_code", "hoist"]
 
@@ -25,14 +30,19 @@ def _invariant_names(spec: Spec) -> set[str]:
     return set(spec.params) | set(spec.inputs)
 
 
-def hoist(expr, spec: Spec, target: str, hoisted: list):
-    """Replace the parts of ``expr`` that read only inputs and parameters by new symbols.
+def hoist(expr, spec: Spec, target: str, hoisted: list, earlier=frozenset()):
+    """Replace the parts of ``expr`` that read only inputs, parameters and the variables
+    of earlier sweeps by new symbols.
 
     A sum like ``W_ii @ x + b_ii + W_hi @ h[t-1] + b_hi`` keeps its recurrent term and
     gets ``i_in`` for ``W_ii @ x + b_ii + b_hi``, computed for every step before the loop.
+    ``earlier`` names the variables of the sweeps before this one, known at every step
+    when it starts: the second layer of a stack reads the first layer's h like an input,
+    so ``W_ii_l1 @ [h_l0; h_l0_reverse]`` becomes one (T·B)-row product before the loop
+    instead of T products of B rows, each of which reads all of W_ii_l1.
     """
-    seq_inputs = set(spec.sequence_inputs)
-    invariant = _invariant_names(spec)
+    seq_inputs = set(spec.sequence_inputs) | set(earlier)
+    invariant = _invariant_names(spec) | set(earlier)
 
     def names(e):
         return {s.name for s in e.free_symbols
@@ -68,63 +78,149 @@ def hoist(expr, spec: Spec, target: str, hoisted: list):
 
     return walk(expr)
 
-def forward_code(spec: Spec, p: ArrayPrinter, w) -> None:
-    """Write the generated ``forward`` of ``spec``, one line per call of ``w``."""
+
+def forward_code(spec: Spec, p: ArrayPrinter, w, *, kept=(), stack: bool = True,
+                 lists: bool = False) -> None:
+    """Write the generated ``forward`` of ``spec``, one line per call of ``w``.
+
+    Arguments:
+        spec, p, w: the spec, the printer and the line writer.
+        kept: the :class:`~.keep.Kept` values to compute once and return (for backward).
+        stack: stack the products that share an operand (:mod:`.stacking`).
+        lists: keep per-step values in Python lists stacked after the loop (what torch
+            autograd can follow) instead of writing them into preallocated arrays.
+    """
     schedule = make_schedule(spec)
     delayed = spec.delayed_refs()
     w("def forward(params, inputs, initial, _T, _B, _dims, _xp):")
     prologue(spec, p, w, delayed)
     earlier: set[str] = set()
-    for k, sweep in enumerate(schedule.sweeps, start=1):
+    used: set[str] = set()
+    for k in kept:
+        p.batched.add(k.name)
+    for n, sweep in enumerate(schedule.sweeps, start=1):
+        mine = [kv for kv in kept if kv.owner in sweep.variables]
+        repl = {kv.node: kv.symbol for kv in mine}
         if sweep.direction == 0:
-            w(f"    # sweep {k}: {', '.join(sweep.variables)} "
-              "(on no recurrence: every step at once)")
-            exprs = [spec.equation(v).expr for v in sweep.variables]
-            own = set(sweep.variables)
-            bind_refs(spec, [r for r in refs_of(exprs) if r[0] not in own or r[1]], w)
-            for v in sweep.variables:
-                p.where = f"equation {v!r} of spec {spec.name!r}"
-                w(f"    {v} = {p._print(spec.equation(v).expr)}")
-                # an equation over parameters, static inputs or numbers only is the same at
-                # every step: broadcast it to (T, B, ...) like the others (a view)
-                shape = shape_code(p, spec.equation(v).shape) or "1"
-                w(f"    {v}_seq = _xp.full({v}, (_T, _B, {shape}))")
-            earlier.update(sweep.variables)
-            continue
-        forward_in_time = sweep.direction > 0
-        span = "t = 1..T" if forward_in_time else "t = T..1"
-        w(f"    # sweep {k}: {', '.join(sweep.variables)} ({span})")
-        hoisted: list[tuple[str, object]] = []
-        bodies = {v: hoist(spec.equation(v).expr, spec, v, hoisted) for v in sweep.variables}
-        if hoisted:
-            w("    # the parts that read only inputs and parameters, for every step at once")
-            bind_refs(spec, [r for r in refs_of([e for _, e in hoisted])], w)
-            for label, e in hoisted:
+            _whole_sweep(spec, sweep, n, mine, repl, p, w)
+        else:
+            _recurrent_sweep(spec, sweep, n, mine, repl, earlier, used, p, w, stack, lists)
+        earlier.update(sweep.variables)
+    names = [f"{v!r}: {v}_seq" for v in spec.variables] + [f"{kv.name!r}: {kv.name}_seq"
+                                                          for kv in kept]
+    w("    return {" + ", ".join(names) + "}")
+
+
+def _whole_sweep(spec, sweep, n, mine, repl, p, w) -> None:
+    """A sweep on no recurrence: every step at once, each variable a (T, B, ...) array."""
+    w(f"    # sweep {n}: {', '.join(sweep.variables)} (on no recurrence: every step at once)")
+    exprs = [spec.equation(v).expr for v in sweep.variables]
+    own = set(sweep.variables)
+    bind_refs(spec, [r for r in refs_of(exprs) if r[0] not in own or r[1]], w)
+    done: set[str] = set()
+    for v in sweep.variables:
+        body = spec.equation(v).expr
+        for kv in mine:
+            if kv.name not in done and body.has(kv.node):
+                done.add(kv.name)
+                p.where = f"a value equation {v!r} of spec {spec.name!r} shares with its adjoint"
+                shape = shape_code(p, kv.node.shape[:1]) or "1"
+                w(f"    {kv.name} = {p._print(kv.node)}  # kept for the backward pass")
+                w(f"    {kv.name}_seq = _xp.full({kv.name}, (_T, _B, {shape}))")
+        p.where = f"equation {v!r} of spec {spec.name!r}"
+        w(f"    {v} = {p._print(body.xreplace(repl))}")
+        # an equation over parameters, static inputs or numbers only is the same at
+        # every step: broadcast it to (T, B, ...) like the others (a view)
+        shape = shape_code(p, spec.equation(v).shape) or "1"
+        w(f"    {v}_seq = _xp.full({v}, (_T, _B, {shape}))")
+
+
+def _recurrent_sweep(spec, sweep, n, mine, repl, earlier, used, p, w, stack, lists) -> None:
+    """A sweep on a recurrence: its input parts hoisted, then one loop over the steps."""
+    forward_in_time = sweep.direction > 0
+    span = "t = 1..T" if forward_in_time else "t = T..1"
+    w(f"    # sweep {n}: {', '.join(sweep.variables)} ({span})")
+    hoisted: list[tuple[str, object]] = []
+    bodies = {v: hoist(spec.equation(v).expr.xreplace(repl), spec, v, hoisted, earlier)
+              for v in sweep.variables}
+    names = list(sweep.variables)
+    hexprs, hstacks = (stack_products([e for _, e in hoisted], spec, used, "in") if stack
+                       else ([e for _, e in hoisted], []))
+    exprs, stacks = (stack_products([bodies[v] for v in names], spec, used) if stack
+                     else ([bodies[v] for v in names], []))
+    fused: dict[str, FusedInputs] = {}
+    for s in stacks:
+        got = fuse_inputs(s, exprs, {label: e for (label, _), e in zip(hoisted, hexprs)},
+                          hstacks, spec)
+        if got is not None:
+            exprs, fused[s.product] = got
+    bodies = dict(zip(names, exprs))
+    folded = {label for f in fused.values() if f.parts is not None for label in f.labels}
+    if hoisted:
+        w("    # the parts that read only inputs, parameters and earlier sweeps, every step at "
+          "once")
+        bind_refs(spec, [r for r in refs_of([e for _, e in hoisted])], w)
+        for s in hstacks:
+            p.batched.add(s.product)
+            w(f"    # one product for {s.comment(p)}, every step at once")
+            w(f"    {s.weights_line(p)}")
+            w(f"    {s.product} = {s.product_text(p)}")
+        for (label, _), e in zip(hoisted, hexprs):
+            if label not in folded:
                 p.where = f"the input part of equation {label!r} of spec {spec.name!r}"
                 w(f"    {label}_seq = {p._print(e)}")
-        for v in sweep.variables:
-            w(f"    {v}_seq = [None] * _T")
-        w(f"    for _t in {'range(_T)' if forward_in_time else 'range(_T - 1, -1, -1)'}:")
-        reads = [label for label, _ in hoisted]
-        delays = []
-        for v in sweep.variables:
-            for r in refs_of([bodies[v]]):
-                name, off = r
-                if name in (label for label, _ in hoisted):
-                    continue
-                if off == 0 and (name in spec.sequence_inputs or name in earlier):
-                    reads.append(name)
-                elif off:
-                    delays.append((name, off))
-        for name in dict.fromkeys(reads):
-            w(f"        {name} = {name}_seq[_t]")
-        for name, off in dict.fromkeys(delays):
-            w(f"        {ident(name, off)} = {delayed_read(name, off)}")
-        for v in sweep.variables:
-            p.where = f"equation {v!r} of spec {spec.name!r}"
-            w(f"        {v} = {p._print(bodies[v])}")
-            w(f"        {v}_seq[_t] = {v}")
-        for v in sweep.variables:
+        for f in fused.values():
+            p.where = f"the input parts of {', '.join(f.labels)} in spec {spec.name!r}"
+            w(f"    # the input parts {', '.join(f.labels)} side by side")
+            w(f"    {f.line(p)}")
+    for s in stacks:
+        p.batched.add(s.product)
+        w(f"    # the weights side by side: one product per step for {s.comment(p)}")
+        w(f"    {s.weights_line(p)}")
+    for v in names + [kv.name for kv in mine]:
+        shape = shape_code(p, spec.equation(v).shape if v in spec.variables
+                           else next(kv.node.shape[:1] for kv in mine if kv.name == v)) or "1"
+        w(f"    {v}_seq = [None] * _T" if lists else
+          f"    {v}_seq = _xp.zeros((_T, _B, {shape}))")
+    w(f"    for _t in {'range(_T)' if forward_in_time else 'range(_T - 1, -1, -1)'}:")
+    labels = {label for label, _ in hoisted}
+    inside = {label for f in fused.values() for label in f.labels}
+    reads = [label for label, _ in hoisted if label not in inside]
+    delays = []
+    scanned = list(bodies.values()) + [kv.node for kv in mine] + [s.operand for s in stacks]
+    for name, off in refs_of(scanned):
+        if name in labels:
+            continue
+        if off == 0 and (name in spec.sequence_inputs or name in earlier):
+            reads.append(name)
+        elif off and not name.startswith("_"):
+            delays.append((name, off))
+    for name in dict.fromkeys(reads):
+        w(f"        {name} = {name}_seq[_t]")
+    for name, off in dict.fromkeys(delays):
+        w(f"        {ident(name, off)} = {delayed_read(name, off)}")
+    pending = list(mine) + list(stacks)  # a stacked operand may read a kept value
+    for v in names:
+        reads_now = {s.name for s in bodies[v].free_symbols if hasattr(s, "name")}
+        for item in [it for it in pending if _name_of(it) in reads_now]:
+            pending.remove(item)
+            if isinstance(item, Stack) and item.product in fused:
+                w(f"        {item.product} = {item.product_text(p)} + "
+                  f"{fused[item.product].name}[_t]  # the stacked product and input parts")
+            elif isinstance(item, Stack):
+                w(f"        {item.product} = {item.product_text(p)}  # the stacked product")
+            else:
+                p.where = f"a value equation {v!r} of spec {spec.name!r} shares with its adjoint"
+                w(f"        {item.name} = {p._print(item.node)}  # kept for the backward pass")
+                w(f"        {item.name}_seq[_t] = {item.name}")
+        p.where = f"equation {v!r} of spec {spec.name!r}"
+        w(f"        {v} = {p._print(bodies[v])}")
+        w(f"        {v}_seq[_t] = {v}")
+    if lists:
+        for v in names + [kv.name for kv in mine]:
             w(f"    {v}_seq = _xp.stack({v}_seq)")
-        earlier.update(sweep.variables)
-    w("    return {" + ", ".join(f"{v!r}: {v}_seq" for v in spec.variables) + "}")
+
+
+def _name_of(item) -> str:
+    """The identifier a loop body reads for a stacked product or a kept value."""
+    return item.product if isinstance(item, Stack) else item.name

@@ -13,6 +13,7 @@ from ...spec.model import Spec
 from ..printer import ArrayPrinter, ident
 from .backward import backward_code
 from .forward import forward_code
+from .keep import kept_values
 
 __all__ = ["module_source"]
 
@@ -32,14 +33,21 @@ def _check_names(spec: Spec, generated: set[str]) -> None:
                            "identifiers the generated code uses; rename them")
 
 
-
-def module_source(spec: Spec, derivation=None, seeded: tuple[str, ...] = ()) -> str:
+def module_source(spec: Spec, derivation=None, seeded: tuple[str, ...] = (), *,
+                  stack: bool = True, keep: bool = True, lists: bool = False) -> str:
     """The generated module for ``spec``: ``forward``, and ``backward`` given a derivation.
 
     Arguments:
         spec: a validated spec.
         derivation: its :class:`~seqcheck.derive.Derivation`, or None for forward only.
         seeded: the variables whose loss gradients ∂ℓ/∂v_t the backward pass takes.
+        stack: one matrix product per shared operand, forward and backward
+            (:mod:`.stacking`, :mod:`.deltas`).
+        keep: the forward returns the values its backward would recompute (:mod:`.keep`;
+            only with a derivation).
+        lists: the forward keeps per-step values in lists stacked after each loop, so
+            that torch autograd can follow it; otherwise it writes them in place into
+            preallocated ``(T, B, ...)`` arrays.
     Returns:
         Python source text.
     Raises:
@@ -59,13 +67,16 @@ def module_source(spec: Spec, derivation=None, seeded: tuple[str, ...] = ()) -> 
             names.add(f"adj_{eq.target}")
         generated |= names
         batched |= names
+    # the passes' own names start with '_', which no spec name can: no clash to check
     _check_names(spec, generated)
+    kept = kept_values(spec, derivation) if keep else []
     p = ArrayPrinter(batched)
     path = f" ({spec.path})" if spec.path else ""
     lines = [_HEADER.format(name=spec.name, path=path), ""]
-    forward_code(spec, p, lines.append)
+    forward_code(spec, p, lines.append, kept=kept, stack=stack, lists=lists)
     if derivation is not None:
         lines.append("")
         lines.append("")
-        backward_code(spec, derivation, tuple(seeded), p, lines.append)
+        backward_code(spec, derivation, tuple(seeded), p, lines.append, kept=kept,
+                      stack=stack)
     return "\n".join(lines) + "\n"
