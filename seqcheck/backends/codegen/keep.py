@@ -24,6 +24,7 @@ from ...printing import split_ref
 from ...spec.model import Spec
 from ...spec.schedule import make_schedule
 from ..printer import ident
+from .reads import unused_name
 
 __all__ = ["Kept", "kept_values", "substitute"]
 
@@ -58,12 +59,7 @@ def _label(node, taken: set[str]) -> str:
     arg = node.expr
     base = f"_{fname or 'keep'}_{ident(*split_ref(arg.name))}" if isinstance(
         arg, sp.MatrixSymbol) and fname.isidentifier() else "_keep"
-    name, k = base, 1
-    while name in taken:
-        k += 1
-        name = f"{base}{k}"
-    taken.add(name)
-    return name
+    return unused_name(base, taken)
 
 
 def kept_values(spec: Spec, derivation) -> list[Kept]:

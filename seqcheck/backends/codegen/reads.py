@@ -13,7 +13,8 @@ import sympy as sp
 from ...spec.model import Spec
 from ..printer import ArrayPrinter, ident
 
-__all__ = ["bind_refs", "delayed_read", "parse_label", "prologue", "refs_of", "shape_code"]
+__all__ = ["bind_refs", "delayed_read", "parse_label", "prologue", "refs_of", "shape_code",
+           "unused_name"]
 
 
 def shape_code(p: ArrayPrinter, shape: tuple) -> str:
@@ -87,3 +88,18 @@ def parse_label(label: str) -> tuple[str, int]:
         base, off = label[:-1].split("[t")
         return base, int(off)
     return label, 0
+
+
+def unused_name(base: str, taken: set[str]) -> str:
+    """``base``, or ``base2``, ``base3``... the first not in ``taken``, which it joins.
+
+    >>> taken = {"x"}
+    >>> unused_name("x", taken), unused_name("x", taken), sorted(taken)
+    ('x2', 'x3', ['x', 'x2', 'x3'])
+    """
+    name, k = base, 1
+    while name in taken:
+        k += 1
+        name = f"{base}{k}"
+    taken.add(name)
+    return name

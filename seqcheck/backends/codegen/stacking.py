@@ -23,6 +23,7 @@ from sympy import MatMul, MatrixSymbol, Transpose
 from ...printing import split_ref
 from ...spec.model import Spec
 from ..printer import ArrayPrinter, ident, is_atomic
+from .reads import unused_name
 
 __all__ = ["FusedInputs", "Stack", "fuse_inputs", "operand_tag", "stack_products",
            "weight_factor"]
@@ -50,16 +51,8 @@ def _weight_product(e, spec: Spec):
 
 def operand_tag(v, used: set[str], stem: str = "v") -> str:
     """A readable, unused identifier part for the operand ``v``: ``h_tm1``, ``x``, ``v2``."""
-    if isinstance(v, MatrixSymbol):
-        tag = ident(*split_ref(v.name))
-    else:
-        tag = stem
-    base, k = tag, 1
-    while tag in used:
-        k += 1
-        tag = f"{base}{k}"
-    used.add(tag)
-    return tag
+    return unused_name(ident(*split_ref(v.name)) if isinstance(v, MatrixSymbol) else stem,
+                       used)
 
 
 @dataclass(frozen=True)

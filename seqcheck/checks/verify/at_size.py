@@ -249,7 +249,7 @@ def verify_at_size(target, spec=None, *, attributes=None, mapping=None,
     """
     from ...spec import Spec, load_spec
     from .checker import Checker
-    from .search import dtype_name, preserved
+    from .search import preserved, settle
     from .targets import make_target
 
     size = parse_size(size) if isinstance(size, str) else size
@@ -259,14 +259,7 @@ def verify_at_size(target, spec=None, *, attributes=None, mapping=None,
     tgt = make_target(configured(target, size), attributes=attributes, mapping=mapping)
     spec = tgt.default_spec() if spec is None else spec if isinstance(spec, Spec) \
         else load_spec(spec)
-    dtype = dtype_name(dtype) if dtype is not None else tgt.dtypes[0]
-    if dtype not in tgt.dtypes:
-        raise SeqcheckError(f"{tgt.name} does not run in {dtype}; it runs in "
-                            f"{', '.join(tgt.dtypes)}")
-    gradients = tgt.has_gradients if gradients is None else gradients
-    if gradients and not tgt.has_gradients:
-        raise SeqcheckError(f"{tgt.name} cannot differentiate, so its gradients cannot be "
-                            "compared\n  hint: --no-gradients")
+    dtype, gradients = settle(tgt, spec, dtype, gradients)
     sizes = _bind_sizes(spec, size, tgt.fixed_sizes(spec) or {})
     seconds: list[float] = []
     margins: list[float] = []

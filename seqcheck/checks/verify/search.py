@@ -29,7 +29,7 @@ from .replay import load_case, replay_case, save_case
 from .result import VerifyResult
 from .targets import make_target
 
-__all__ = ["DECISIVE", "describe_progress", "dtype_name", "preserved", "verify"]
+__all__ = ["DECISIVE", "describe_progress", "dtype_name", "preserved", "settle", "verify"]
 
 #: The search shrinks towards cases whose worst |Δ| exceeds this many tolerances.
 DECISIVE = 8.0
@@ -127,21 +127,7 @@ def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dty
             gradients = True
         elif gradients is None:
             gradients = False
-    dtype = dtype_name(dtype) if dtype is not None else tgt.dtypes[0]
-    if dtype not in tgt.dtypes:
-        raise SeqcheckError(f"{tgt.name} does not run in {dtype}; it runs in "
-                            f"{', '.join(tgt.dtypes)}")
-    if gradients is None:
-        gradients = tgt.has_gradients
-    elif gradients and not tgt.has_gradients:
-        raise SeqcheckError(f"{tgt.name} cannot differentiate, so its gradients cannot be "
-                            "compared\n  hint: verify outputs and states only "
-                            "(--no-gradients, gradients=False)")
-    unknown = [v for v in (*tgt.outputs, *tgt.states) if v not in spec.variables]
-    if unknown:
-        raise SeqcheckError(f"spec {spec.name!r} defines no {', '.join(unknown)}, which "
-                            f"{tgt.name} returns ({tgt.description}); spec variables: "
-                            f"{', '.join(spec.variables)}")
+    dtype, gradients = settle(tgt, spec, dtype, gradients)
     fixed = tgt.fixed_sizes(spec)
     with preserved():
         checker = Checker(tgt, spec, dtype, gradients)
@@ -201,6 +187,32 @@ def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dty
     if save is not None:
         save_case(save, result)
     return result
+
+
+def settle(tgt, spec: Spec, dtype, gradients: bool | None) -> tuple[str, bool]:
+    """The dtype and gradient setting a check of ``tgt`` against ``spec`` runs with
+    (default: the target's first dtype; gradients where it can differentiate).
+
+    Raises:
+        SeqcheckError: a dtype the target does not run in, gradients it cannot give, or
+            an output or state the spec does not define.
+    """
+    dtype = dtype_name(dtype) if dtype is not None else tgt.dtypes[0]
+    if dtype not in tgt.dtypes:
+        raise SeqcheckError(f"{tgt.name} does not run in {dtype}; it runs in "
+                            f"{', '.join(tgt.dtypes)}")
+    if gradients is None:
+        gradients = tgt.has_gradients
+    elif gradients and not tgt.has_gradients:
+        raise SeqcheckError(f"{tgt.name} cannot differentiate, so its gradients cannot be "
+                            "compared\n  hint: verify outputs and states only "
+                            "(--no-gradients, gradients=False)")
+    unknown = [v for v in (*tgt.outputs, *tgt.states) if v not in spec.variables]
+    if unknown:
+        raise SeqcheckError(f"spec {spec.name!r} defines no {', '.join(unknown)}, which "
+                            f"{tgt.name} returns ({tgt.description}); spec variables: "
+                            f"{', '.join(spec.variables)}")
+    return dtype, gradients
 
 
 def describe_progress(n: int, total: int | None) -> str:
