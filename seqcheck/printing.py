@@ -15,6 +15,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence, precedence_traditional
 from sympy.printing.str import StrPrinter
 
+from .spec.activations import Activation, parameter_text
 from .spec.functions import clip
 
 __all__ = ["TextPrinter", "MathPrinter", "elementwise_call", "inner_product", "text", "latex"]
@@ -85,8 +86,9 @@ def _signed_terms(printer, expr) -> str:
 
 def elementwise_call(expr) -> tuple[str, tuple] | None:
     """How a printer shows ``f.(v)``: ``(name, (v, *extra))`` for a named function of one
-    argument (``("tanh", (v,))``) or clip with its bound (``("clip", (v, c))``); None for
-    any other lambda body (a derivative such as H(c − |v|)), which a printer expands.
+    argument (``("tanh", (v,))``), clip with its bound (``("clip", (v, c))``) or an
+    activation with its parameters (``("leaky_relu", (v, 1/100))``); None for any other
+    lambda body (a derivative such as H(c − |v|)), which a printer expands.
 
     >>> import sympy as sp
     >>> v = sp.MatrixSymbol("v", 2, 1)
@@ -102,6 +104,9 @@ def elementwise_call(expr) -> tuple[str, tuple] | None:
         return type(body).__name__, (expr.expr,)
     if isinstance(body, clip) and body.args[0] == d:  # clip(v, c): v and its bound
         return "clip", (expr.expr, body.args[1])
+    if isinstance(body, Activation) and body.args[0] == d and not any(
+            a.has(d) for a in body.args[1:]):  # leaky_relu(v, alpha): v and the parameters
+        return type(body).__name__, (expr.expr, *body.args[1:])
     return None
 
 
@@ -143,13 +148,20 @@ class TextPrinter(StrPrinter):
         lam = expr.function
         call = elementwise_call(expr)
         if call is not None:
-            return f"{call[0]}({', '.join(self._print(a) for a in call[1])})"
+            name, (arg, *extra) = call
+            show = parameter_text if isinstance(lam.expr, Activation) else self._print
+            return f"{name}({', '.join([self._print(arg), *map(show, extra)])})"
         if isinstance(lam, sp.Lambda):
             (d,) = lam.variables
             body = lam.expr
             out = self._print(body.xreplace({d: sp.Symbol(f"({self._print(expr.expr)})")}))
             return f"({out})" if isinstance(body, sp.Add) else out
         return f"{lam}({self._print(expr.expr)})"
+
+    def _print_Function(self, expr):
+        if isinstance(expr, Activation):  # leaky_relu(s, 0.01): parameters as a spec writes them
+            return expr._sympystr(self)
+        return super()._print_Function(expr)
 
     def _print_Transpose(self, expr):
         return f"{self.parenthesize(expr.arg, 60)}ᵀ"
@@ -219,6 +231,11 @@ class MathPrinter(LatexPrinter):
     def _print_sigmoid(self, expr, exp=None):
         return rf"\sigma\left({self._print(expr.args[0])}\right)"
 
+    def _print_Function(self, expr, exp=None):
+        if isinstance(expr, Activation):  # \operatorname{LeakyRelu}_{0.01}\left(s\right)
+            return expr._latex(self, exp)
+        return super()._print_Function(expr, exp)
+
     def _print_Identity(self, expr):
         return "1" if expr.shape == (1, 1) else r"I"
 
@@ -268,6 +285,8 @@ class MathPrinter(LatexPrinter):
     def _print_ElementwiseApplyFunction(self, expr):
         lam = expr.function
         call = elementwise_call(expr)
+        if call is not None and isinstance(lam.expr, Activation):
+            return lam.expr.latex_call(self._print(call[1][0]), call[1][1:])
         if call is not None:
             name, args = call
             fn = {"sigmoid": r"\sigma", "tanh": r"\tanh", "exp": r"\exp",

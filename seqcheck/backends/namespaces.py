@@ -50,8 +50,21 @@ class ArrayNamespace(Protocol):
     def sqrt(self, x) -> Array: ...
     def sigmoid(self, x) -> Array: ...
     def relu(self, x) -> Array: ...
-    def step(self, x) -> Array: ...  # Heaviside, H(0) = 0: relu' and clip'
+    def step(self, x) -> Array: ...  # Heaviside, H(0) = 0: relu', clip', the activations'
     def clip(self, x, c) -> Array: ...  # x limited to [-c, c]
+    # ONNX's activations (seqcheck.spec.activations), parameters as Python numbers
+    def affine(self, x, alpha, beta) -> Array: ...  # alpha x + beta
+    def leaky_relu(self, x, alpha) -> Array: ...  # x if x >= 0 else alpha x
+    def thresholded_relu(self, x, alpha) -> Array: ...  # x if x > alpha else 0
+    def scaled_tanh(self, x, alpha, beta) -> Array: ...  # alpha tanh(beta x)
+    def hard_sigmoid(self, x, alpha, beta) -> Array: ...  # min(max(alpha x + beta, 0), 1)
+    def elu(self, x, alpha) -> Array: ...  # x if x >= 0 else alpha (exp(x) - 1)
+    def softsign(self, x) -> Array: ...  # x / (1 + |x|)
+    def softplus(self, x) -> Array: ...  # log(1 + exp(x)), stably
+    # what the derivatives are written with (element-wise; an argument may be a number)
+    def abs(self, x) -> Array: ...
+    def minimum(self, a, b) -> Array: ...
+    def maximum(self, a, b) -> Array: ...
 
     # over the last axis
     def softmax(self, x) -> Array: ...
@@ -144,6 +157,44 @@ class NumpyNamespace:
     def clip(self, x, c):
         """``x`` limited to [-c, c] (the spec function ``clip``)."""
         return numpy.clip(x, -c, c)
+
+    def affine(self, x, alpha, beta):
+        return alpha * x + beta
+
+    def leaky_relu(self, x, alpha):
+        return numpy.where(x >= 0, x, alpha * x)
+
+    def thresholded_relu(self, x, alpha):
+        """x where x > alpha, else 0 (ONNX's ``Less(alpha, x)``)."""
+        return numpy.where(x > alpha, x, numpy.zeros_like(x))
+
+    def scaled_tanh(self, x, alpha, beta):
+        return alpha * numpy.tanh(beta * x)
+
+    def hard_sigmoid(self, x, alpha, beta):
+        return numpy.clip(alpha * x + beta, 0, 1)
+
+    def elu(self, x, alpha):
+        """alpha (exp(x) - 1) below 0, as expm1 of min(x, 0): the branch not taken never
+        overflows."""
+        return numpy.where(x >= 0, x, alpha * numpy.expm1(numpy.minimum(x, 0)))
+
+    def softsign(self, x):
+        return x / (1 + numpy.abs(x))
+
+    def softplus(self, x):
+        """log(1 + exp(x)) as log1p(exp(-|x|)) + max(x, 0): no overflow, full accuracy in
+        both tails."""
+        return numpy.log1p(numpy.exp(-numpy.abs(x))) + numpy.maximum(x, 0)
+
+    def abs(self, x):
+        return numpy.abs(x)
+
+    def minimum(self, a, b):
+        return numpy.minimum(a, b)
+
+    def maximum(self, a, b):
+        return numpy.maximum(a, b)
 
     def softmax(self, x):
         z = x - numpy.max(x, axis=-1, keepdims=True)
@@ -245,6 +296,51 @@ class TorchNamespace:
 
     def clip(self, x, c):
         return self.torch.clamp(x, -c, c)
+
+    # ONNX's activations: torch's own functions where torch has one, so that autograd
+    # through a forward pass takes the derivatives at the kinks as the derived code does
+    def affine(self, x, alpha, beta):
+        return alpha * x + beta
+
+    def leaky_relu(self, x, alpha):
+        return self.torch.nn.functional.leaky_relu(x, alpha)
+
+    def thresholded_relu(self, x, alpha):
+        return self.torch.nn.functional.threshold(x, alpha, 0.0)
+
+    def scaled_tanh(self, x, alpha, beta):
+        return alpha * self.torch.tanh(beta * x)
+
+    def hard_sigmoid(self, x, alpha, beta):
+        """hardtanh into [0, 1]: its gradient is 0 on the edges, as F.hardsigmoid's."""
+        return self.torch.nn.functional.hardtanh(alpha * x + beta, 0.0, 1.0)
+
+    def elu(self, x, alpha):
+        return self.torch.nn.functional.elu(x, alpha)
+
+    def softsign(self, x):
+        return self.torch.nn.functional.softsign(x)
+
+    def softplus(self, x):
+        """log(1 + exp(x)) as logaddexp(x, 0), i.e. log1p(exp(-|x|)) + max(x, 0); autograd
+        gives sigmoid(x), also at 0."""
+        return self.torch.logaddexp(x, self.torch.zeros((), dtype=x.dtype, device=x.device))
+
+    def abs(self, x):
+        return self.torch.abs(x)
+
+    def minimum(self, a, b):
+        return self.torch.minimum(*self._tensors(a, b))
+
+    def maximum(self, a, b):
+        return self.torch.maximum(*self._tensors(a, b))
+
+    def _tensors(self, *values):
+        """Numbers as 0-d tensors beside the arrays (torch.minimum takes tensors only)."""
+        t = self.torch
+        return [v if isinstance(v, t.Tensor) else t.as_tensor(v, dtype=self.dtype,
+                                                              device=self.device)
+                for v in values]
 
     def softmax(self, x):
         return self.torch.softmax(x, dim=-1)

@@ -25,7 +25,7 @@ from sympy.printing.numpy import NumPyPrinter
 
 from ..errors import CompileError
 from ..printing import split_ref
-from ..spec.functions import EntrySum, LogSoftmax, Softmax, clip, relu, sigmoid
+from ..spec.functions import ACTIVATIONS, EntrySum, LogSoftmax, Softmax, clip, relu, sigmoid
 
 __all__ = ["ArrayPrinter", "HANDLED", "ident", "is_atomic"]
 
@@ -229,10 +229,33 @@ class ArrayPrinter(NumPyPrinter):
     # the spec functions: one namespace call each (ArrayNamespace)
     _print_sigmoid = namespace_call("sigmoid")
     _print_relu = namespace_call("relu")
-    _print_Heaviside = namespace_call("step")  # relu' and clip' (with H(0) = 0)
     _print_clip = namespace_call("clip", 2)
+    _print_affine = namespace_call("affine", 3)
+    _print_leaky_relu = namespace_call("leaky_relu", 2)
+    _print_thresholded_relu = namespace_call("thresholded_relu", 2)
+    _print_scaled_tanh = namespace_call("scaled_tanh", 3)
+    _print_hard_sigmoid = namespace_call("hard_sigmoid", 3)
+    _print_elu = namespace_call("elu", 2)
+    _print_softsign = namespace_call("softsign")
+    _print_softplus = namespace_call("softplus")
     _print_Softmax = namespace_call("softmax")
     _print_LogSoftmax = namespace_call("log_softmax")
+    _print_Abs = namespace_call("abs")  # what the derivatives are written with: clip', softsign'
+
+    def _print_Heaviside(self, expr):
+        """``_xp.step``, H(0) = 0: relu', clip' and the activations' derivatives."""
+        if expr.args[1:] != (0,):  # another H(0) has no namespace member
+            return self._print_not_supported(expr)
+        return f"_xp.step({self._print(expr.args[0])})"
+
+    def _print_Min(self, expr, function="minimum"):  # elu' reads exp(min(x, 0))
+        out = self._print(expr.args[0])
+        for a in expr.args[1:]:
+            out = f"_xp.{function}({out}, {self._print(a)})"
+        return out
+
+    def _print_Max(self, expr):
+        return self._print_Min(expr, "maximum")
 
     def _print_DiagMatrix(self, expr):
         # Only as a factor of a product (see _product); alone it would be a batched matrix.
@@ -368,12 +391,10 @@ class ArrayPrinter(NumPyPrinter):
         return f"_xp.sum_batch({self._print(expr)})"
 
 
-# The op table must cover every class the grammar produces (checked at import).
-_MISSING = [c.__name__ for c in HANDLED if f"_print_{c.__name__}" not in vars(ArrayPrinter)
-            and c.__name__ not in ("MatrixSymbol",)]
-_MISSING += [f.__name__ for f in (sigmoid, relu, clip, EntrySum)
-             if f"_print_{f.__name__}" not in vars(ArrayPrinter)]
-if "_print_MatrixSymbol" not in vars(ArrayPrinter):  # pragma: no cover
-    _MISSING.append("MatrixSymbol")
+# The op table must cover every class the grammar and the derivatives produce (checked at
+# import): the matrix expressions, the spec functions, and what their derivatives are made of.
+_MISSING = [c.__name__ for c in (*HANDLED, sigmoid, relu, clip, EntrySum, *ACTIVATIONS.values(),
+                                 sp.Heaviside, sp.Abs, sp.Min, sp.Max)
+            if f"_print_{c.__name__}" not in vars(ArrayPrinter)]
 if _MISSING:  # pragma: no cover - a broken install or an edit that forgot a rule
     raise ImportError(f"ArrayPrinter has no rule for {', '.join(_MISSING)}")

@@ -21,10 +21,12 @@ from sympy.printing.precedence import PRECEDENCE, precedence_traditional
 from sympy.printing.printer import Printer
 
 from ..printing import GREEK, elementwise_call, split_ref, time_label
+from ..spec.activations import ACTIVATIONS, Activation, parameter_text
 
 __all__ = ["MathMLPrinter", "mathml", "precedence"]
 
-_FUNCTION_NAMES = {"sigmoid": "σ", "tanh": "tanh", "exp": "exp", "log": "log"}
+_FUNCTION_NAMES = {"sigmoid": "σ", "tanh": "tanh", "exp": "exp", "log": "log",
+                   **{name: f.onnx_name for name, f in ACTIVATIONS.items()}}  # LeakyRelu, ...
 _ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 _XML_ENTITIES = {"lt", "gt", "amp", "quot", "apos"}
 
@@ -236,6 +238,9 @@ class MathMLPrinter(MathMLPresentationPrinter):
     def _print_ElementwiseApplyFunction(self, expr):
         lam = expr.function
         call = elementwise_call(expr)
+        if call is not None and isinstance(lam.expr, Activation):
+            name, (arg, *values) = call
+            return self._call(self._activation(name, values), self._print(arg))
         if call is not None:
             name, args = call
             head = self._mi("clip") if name == "clip" else self._fn(name)
@@ -254,7 +259,24 @@ class MathMLPrinter(MathMLPresentationPrinter):
     def _fn(self, name: str):
         return self._mi(_FUNCTION_NAMES.get(name, name))
 
+    def _activation(self, name: str, values):
+        """``LeakyRelu`` with its parameters as a subscript, ``LeakyRelu_{0.01}``."""
+        if not values:
+            return self._fn(name)
+        sub = self._el("mrow")
+        for k, v in enumerate(values):
+            if k:
+                sub.appendChild(self._mo(",", separator="true"))
+            text = parameter_text(v)
+            if text.startswith("-"):
+                sub.appendChild(self._mo("−"))
+            sub.appendChild(self._el("mn", text=text.removeprefix("-")))
+        return self._el("msub", self._fn(name), sub)
+
     def _print_Function(self, expr):
+        if isinstance(expr, Activation):  # a scalar leaky_relu(s, 0.01)
+            name = type(expr).__name__
+            return self._call(self._activation(name, expr.args[1:]), self._print(expr.args[0]))
         return self._call(self._fn(type(expr).__name__), *[self._print(a) for a in expr.args])
 
     def _print_OneMatrix(self, expr):

@@ -6,6 +6,10 @@ matrix expression they become an ``ElementwiseApplyFunction`` (the lectures'
 depends on every input -- so it is a matrix expression of its own,
 :class:`Softmax`.
 
+ONNX's activations with constant parameters (``leaky_relu(v, 0.2)``) are the
+:class:`~seqcheck.spec.activations.Activation` classes of :mod:`seqcheck.spec.activations`,
+re-exported here with the logistic :class:`sigmoid`.
+
 The table is closed: a call of any other name is a spec error, never a lookup.
 """
 
@@ -16,33 +20,24 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
+from .activations import (
+    ACTIVATIONS,
+    Activation,
+    Param,
+    affine,
+    elu,
+    hard_sigmoid,
+    leaky_relu,
+    scaled_tanh,
+    sigmoid,
+    softplus,
+    softsign,
+    thresholded_relu,
+)
+
 __all__ = ["sigmoid", "relu", "clip", "Softmax", "LogSoftmax", "EntrySum", "FunctionInfo",
-           "FUNCTIONS"]
-
-
-class sigmoid(sp.Function):  # noqa: N801 - SymPy function classes are lower case
-    """Logistic sigmoid 1 / (1 + exp(-x)) (seed 000 eq. 30, "sigma")."""
-
-    @classmethod
-    def eval(cls, x):
-        if x.is_Number:
-            return 1 / (1 + sp.exp(-x))
-        return None
-
-    def fdiff(self, argindex=1):
-        s = sigmoid(self.args[0])
-        return s * (1 - s)
-
-    def _eval_rewrite_as_exp(self, x, **kwargs):
-        return 1 / (1 + sp.exp(-x))
-
-    def _eval_is_real(self):
-        return self.args[0].is_real
-
-    def _latex(self, printer, exp=None):
-        arg = printer._print(self.args[0])
-        base = rf"\sigma\left({arg}\right)"
-        return base if exp is None else rf"{base}^{{{exp}}}"
+           "FUNCTIONS", "Activation", "ACTIVATIONS", "Param", "affine", "leaky_relu",
+           "thresholded_relu", "scaled_tanh", "hard_sigmoid", "elu", "softsign", "softplus"]
 
 
 class relu(sp.Function):  # noqa: N801
@@ -194,12 +189,17 @@ class FunctionInfo:
             ``"identity"`` (returns its argument) or ``"concat"`` (stacks vectors).
         sympy: the SymPy function (elementwise) or matrix-expression class (vector).
         doc: one line for ``--help`` and the docs.
+        params: the arguments after the first, each a :class:`Param` (name, default). For
+            ``"elementwise"`` they are number literals, a default taking the place of one
+            not written (``leaky_relu(v)`` is ``leaky_relu(v, 0.01)``); for ``"bounded"``
+            the one bound, required, a positive number or a scalar parameter's name.
     """
 
     name: str
     kind: str
     sympy: object
     doc: str
+    params: tuple[Param, ...] = ()
 
 
 FUNCTIONS: dict[str, FunctionInfo] = {
@@ -210,7 +210,19 @@ FUNCTIONS: dict[str, FunctionInfo] = {
         FunctionInfo("relu", "elementwise", relu, "max(0, x), element-wise"),
         FunctionInfo("clip", "bounded", clip,
                      "clip(v, c): v limited to [-c, c], element-wise (c > 0: a number or a "
-                     "scalar parameter)"),
+                     "scalar parameter)", (Param("c"),)),
+        *(FunctionInfo(cls.__name__, "elementwise", cls, doc, cls.params) for cls, doc in [
+            (affine, "affine(v, alpha=1, beta=0): alpha*v + beta (ONNX Affine)"),
+            (leaky_relu, "leaky_relu(v, alpha=0.01): v if v >= 0 else alpha*v (ONNX LeakyRelu)"),
+            (thresholded_relu,
+             "thresholded_relu(v, alpha=1): v if v > alpha else 0 (ONNX ThresholdedRelu)"),
+            (scaled_tanh, "scaled_tanh(v, alpha=1, beta=1): alpha*tanh(beta*v) (ONNX ScaledTanh)"),
+            (hard_sigmoid, "hard_sigmoid(v, alpha=0.2, beta=0.5): min(max(alpha*v + beta, 0), 1) "
+                           "(ONNX HardSigmoid)"),
+            (elu, "elu(v, alpha=1): v if v >= 0 else alpha*(exp(v) - 1) (ONNX Elu)"),
+            (softsign, "softsign(v): v / (1 + |v|) (ONNX Softsign)"),
+            (softplus, "softplus(v): log(1 + exp(v)), computed stably (ONNX Softplus)"),
+        ]),
         FunctionInfo("exp", "elementwise", sp.exp, "exponential, element-wise"),
         FunctionInfo("log", "elementwise", sp.log, "natural logarithm, element-wise"),
         FunctionInfo("sqrt", "elementwise", sp.sqrt, "square root, element-wise"),

@@ -14,6 +14,7 @@ import sympy as sp
 from sympy import BlockMatrix, HadamardPower, OneMatrix, Trace
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
+from ..activations import parameter_text
 from ..functions import FUNCTIONS
 from .parse import position, segment, time_offset
 from .shapes import format_shape, same_dim, same_shape, sympy_shape
@@ -164,6 +165,8 @@ class _Typer:
     def call(self, node: ast.Call) -> Typed:
         name = node.func.id
         info = FUNCTIONS[name]
+        if info.kind == "elementwise" and info.params:
+            return self.parametrised(node, info)
         args = [self.visit(a) for a in node.args]
         if info.kind == "concat":
             if not args:
@@ -231,6 +234,50 @@ class _Typer:
         d = sp.Dummy("d")
         return Typed(ElementwiseApplyFunction(sp.Lambda(d, info.sympy(d, c.expr)), v.expr),
                      v.shape)
+
+    def parametrised(self, node: ast.Call, info) -> Typed:
+        """``leaky_relu(v, 0.2)``: element-wise in v; each parameter a number literal (a
+        negative one too), kept exact; one not written takes its default."""
+        name, params = info.name, info.params
+        given = node.args[1:]
+        if not node.args or len(given) > len(params):
+            listed = ", ".join(f"{p.name}={parameter_text(p.default)}" for p in params)
+            count = f"{len(params)} parameter{'s' if len(params) > 1 else ''}"
+            example = ", ".join(parameter_text(p.default) for p in params)
+            self.fail(node, "arity",
+                      f"{name}() takes a vector v and at most {count} ({listed}), got "
+                      f"{len(node.args)} argument{'' if len(node.args) == 1 else 's'}",
+                      hint=f"write {name}(v) for the defaults, or {name}(v, {example})")
+        for k, (arg, param) in enumerate(zip(given, params)):
+            if not _is_number(arg):
+                upto = params[:k + 1]  # positional: the parameters before it are written too
+                example = ", ".join(parameter_text(p.default) for p in upto)
+                listed = ", ".join(f"{p.name}={parameter_text(p.default)}" for p in upto)
+                self.fail(arg, "forbidden-construct",
+                          f"the parameter {param.name} of {name}() must be a number, not "
+                          f"'{self.seg(arg)}'",
+                          hint=f"parameters are constants written as numbers, e.g. {name}(v, "
+                               f"{example}) (the default{'s' if k else ''} {listed})",
+                          symbol=arg.id if isinstance(arg, ast.Name) else None)
+        v = self.visit(node.args[0])
+        values = [self.visit(a).expr for a in given]
+        values += [p.default for p in params[len(given):]]
+        if v.is_scalar:
+            return Typed(info.sympy(v.expr, *values), ())
+        return Typed(ElementwiseApplyFunction(sp.Lambda(_ARG, info.sympy(_ARG, *values)),
+                                              v.expr), v.shape)
+
+
+def _is_number(node) -> bool:
+    """A number literal, or one with a sign: ``0.2``, ``-0.5``, ``+1``."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    return isinstance(node, ast.Constant)
+
+
+#: The variable of every parametrised function's Lambda: one for all, so that two texts
+#: of one function (``leaky_relu(v)``, ``leaky_relu(v, 0.01)``) are equal expressions.
+_ARG = sp.Dummy("d")
 
 
 def typecheck(parsed: ParsedExpr, scope: Scope) -> Typed:
