@@ -524,3 +524,34 @@ def test_configuration_of_reads_keras_attributes():
     assert (config.kind, config.spec_name, config.outputs) == (
         "bidirectional", "gru_lbr0_nobias_bidirectional", ("h_l0", "h_l0_reverse"))
     assert config.states == ("h_l0", "h_l0_reverse")
+
+
+# -- masking: rows of their own lengths ---------------------------------------------------
+@pytest.mark.parametrize("layer", [
+    L.LSTM, L.GRU, lambda: L.GRU(3, reset_after=False), L.SimpleRNN,
+    lambda: L.LSTM(3, go_backwards=True), lambda: L.Bidirectional(L.LSTM(3)),
+], ids=["LSTM", "GRU", "GRU-reset_before", "SimpleRNN", "LSTM-go_backwards",
+        "Bidirectional"])
+def test_masked_layers_run_each_row_over_its_own_steps(layer):
+    target = KerasTarget(layer if isinstance(layer, type) else layer())
+    result = seqcheck.verify(target, lengths=True, max_examples=15)
+    assert result.ok and result.gradients, result.format_text()
+    assert result.spec.endswith("_lengths") and target.min_length == 0
+
+
+def test_keras_carries_the_last_output_through_a_rows_padding():
+    # What Keras itself returns (backend.rnn, zero_output_for_mask=False): a masked step's
+    # output is the row's last real one, and its state is held; the target reports 0 there.
+    layer = L.LSTM(2, return_sequences=True, return_state=True)
+    x = np.random.default_rng(1).uniform(-1, 1, (2, 4, 3)).astype("float32")
+    mask = np.array([[True, True, False, False], [True] * 4])
+    seq, h, c = (_numpy(v) for v in layer(x, mask=mask))
+    alone, h_alone, _ = (_numpy(v) for v in layer(x[:1, :2]))
+    np.testing.assert_allclose(seq[0, 2:], np.repeat(seq[0, 1:2], 2, axis=0), rtol=0, atol=0)
+    np.testing.assert_allclose(seq[0, :2], alone[0], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(h[0], h_alone[0], rtol=1e-6, atol=1e-6)
+
+
+def test_a_cell_takes_no_lengths():
+    with pytest.raises(SeqcheckError, match="cannot run rows of their own lengths"):
+        seqcheck.verify(KerasTarget(L.LSTMCell), lengths=True, max_examples=2)

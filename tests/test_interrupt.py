@@ -155,7 +155,7 @@ def test_conformance_with_a_target_that_raises_restores_everything(stop, monkeyp
 
 def test_an_undisturbed_run_conforms(monkeypatch):
     # the same cell with no stop: the checks above stop runs that would pass, and the
-    # stops chosen (up to call 40 of identify's 80 and call 12 of conformance's 17) fall
+    # stops chosen (up to call 40 of identify's 80 and call 12 of conformance's 15) fall
     # in the middle of them
     cell = _cell(0, KeyboardInterrupt)
     before = _snapshot(cell)
@@ -163,5 +163,5 @@ def test_an_undisturbed_run_conforms(monkeypatch):
     assert DisturbingLSTMCell.calls == 80
     DisturbingLSTMCell.calls = 0
     [row] = _conformance(cell, monkeypatch)
-    assert row.verdict == "conforms" and DisturbingLSTMCell.calls == 17
+    assert row.verdict == "conforms" and DisturbingLSTMCell.calls == 15
     _assert_unchanged(cell, before)

@@ -11,6 +11,9 @@ by an engine (:mod:`.onnx`), a module described by a user's mapping file
 - it returns an :class:`Observed`: every step's value of each spec variable in
   :attr:`Target.outputs`, and each state's value at the end of its sweep (t = T for a
   forward chain, t = 1 for a reverse one);
+- a case may give each row its own length (``case.lengths``, for a spec with a mask
+  input): a target with a ``min_length`` runs each row over its own steps, as its engine
+  does, and returns 0 as the output of a padded step;
 - with ``gradients=True`` it also returns the gradients of the projection loss
   :func:`projection_loss` with respect to every parameter, the input and the initial
   states, from its own autograd.
@@ -64,6 +67,9 @@ class Target(ABC):
         outputs: spec variables it returns at every step.
         dtypes: NumPy dtype names it runs in, the default first.
         has_gradients: whether it can differentiate (ONNX engines cannot).
+        min_length: the shortest row it runs when a case's rows have their own lengths
+            (``case.lengths``, :mod:`seqcheck.spec.lengths`): 0 or 1; None (the default)
+            when it cannot run rows of their own lengths.
     """
 
     name: str
@@ -72,6 +78,7 @@ class Target(ABC):
     outputs: tuple[str, ...]
     dtypes: tuple[str, ...] = ("float32", "float64")
     has_gradients: bool = True
+    min_length: int | None = None
 
     @abstractmethod
     def default_spec(self):

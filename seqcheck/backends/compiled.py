@@ -242,7 +242,9 @@ class CompiledSpec:
                 + f"\ndim bindings: {bound}" + (f", T = {T}" if T else "") + f", B = {B}")
         split = {
             "params": {n: arrays[n] for n in spec.params},
-            "inputs": {n: arrays[n] for n in spec.inputs},
+            # a scalar input (T, B) runs as a batched scalar (T, B, 1), like a scalar variable
+            "inputs": {n: arrays[n][..., None] if spec.inputs[n].shape == () else arrays[n]
+                       for n in spec.inputs},
             "initial": {n: arrays[n] for n in initial},
         }
         return split, binding, T, B
@@ -309,5 +311,7 @@ class CompiledSpec:
             out = self._backward(a["params"], a["inputs"], a["initial"], trajectory.raw, full,
                                  T, B, dict(trajectory.dims), self.xp)
         params = {n: g.reshape(tuple(a["params"][n].shape)) for n, g in out["params"].items()}
-        return Gradients(MappingProxyType(params), MappingProxyType(dict(out["inputs"])),
+        inputs = {n: g[..., 0] if self.spec.inputs[n].shape == () else g  # (T, B) as given
+                  for n, g in out["inputs"].items()}
+        return Gradients(MappingProxyType(params), MappingProxyType(inputs),
                          MappingProxyType(dict(out["initial"])))

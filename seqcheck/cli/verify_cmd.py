@@ -35,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_search_options(parser, 100, "cases to try", "seed of the search; replays it",
                        dtype="the target's dtype (default: an instance's own, else float32)")
     _add_size_option(parser)
+    _add_lengths_options(parser)
     parser.add_argument("--no-gradients", action="store_true",
                         help="compare outputs and states only (always so for ONNX engines)")
     parser.add_argument("--save", metavar="FILE",
@@ -52,6 +53,19 @@ def _add_size_option(parser: argparse.ArgumentParser) -> None:
                              "GRU with num_layers=4, bidirectional) or sizes such as "
                              "D=64,H=128,T=100,B=8,layers=2,bidirectional=1; reports time "
                              "and peak memory (docs/verify.md)")
+
+
+def _add_lengths_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lengths", action="store_true",
+                        help="give every batch row its own length (0..T, unsorted; docs/"
+                             "verify.md): torch's sequence modules run them packed "
+                             "(PackedSequence), ONNX nodes with sequence_lens")
+    parser.add_argument("--min-length", type=int, metavar="N",
+                        help="with --lengths: the shortest row (default: the target's, 1 for "
+                             "torch, 0 for ONNX)")
+    parser.add_argument("--enforce-sorted", action="store_true",
+                        help="with --lengths, a torch sequence module: sort the rows by length "
+                             "and pack them with enforce_sorted=True (default: False)")
 
 
 def _add_onnx_options(parser: argparse.ArgumentParser) -> None:
@@ -86,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
         result = verify(target, spec=args.spec, attributes=attributes, mapping=args.mapping,
                         dtype=args.dtype, max_examples=args.max_examples, seed=args.seed,
                         gradients=False if args.no_gradients else None, save=args.save,
-                        replay=args.replay, progress=callback(live, describe_progress))
+                        replay=args.replay, progress=callback(live, describe_progress),
+                        lengths=args.lengths, min_length=args.min_length)
     print_result(result, args.json)
     return 0 if result.ok else 1
 
@@ -123,7 +138,16 @@ def _attributes(args: argparse.Namespace) -> dict | None:
 
 
 def _target(args: argparse.Namespace):
-    """What ``run`` verifies: the target as named, or run on --engine, compiled, quantized."""
+    """What ``run`` verifies: the target as named, or run on --engine, compiled, quantized,
+    or packed with enforce_sorted=True."""
+    if (args.min_length is not None or args.enforce_sorted) and not args.lengths:
+        raise SeqcheckError("--min-length and --enforce-sorted apply to rows of their own "
+                            "lengths\n  hint: add --lengths")
+    if args.enforce_sorted:
+        from ..adapters.torch_nn import TorchTarget
+        from ..checks.verify import resolve_target
+
+        return TorchTarget(resolve_target(args.target), name=args.target, enforce_sorted=True)
     if args.engine:
         if not args.target.endswith(".onnx"):
             raise SeqcheckError(f"--engine applies to ONNX graphs (model.onnx, --export); "

@@ -23,7 +23,8 @@ def _declarations(table: dict[str, Declaration]) -> list[dict]:
     an input."""
     return [{"name": n, "shape": d.shape_str(), "doc": d.doc,
              **({"init": d.init_text} if d.role == "state" else {}),
-             **({"static": d.static} if d.role == "input" else {})}
+             **({"static": d.static} if d.role == "input" else {}),
+             **({"mask": True} if d.mask else {})}
             for n, d in table.items()]
 
 
@@ -97,6 +98,7 @@ def format_spec(d: dict) -> str:
         for e in d[key]:
             extra = f"  init {e['init']}" if e.get("init") else ""
             extra += "  (static)" if e.get("static") else ""
+            extra += "  (mask: 1 on a row's own steps, 0 on padding)" if e.get("mask") else ""
             lines.append(f"  {e['name']:<10} {e['shape']:<12}{extra}  {e['doc']}".rstrip())
     lines.append("\nequations (one step):")
     width = max(len(e["target"]) for e in d["equations"])

@@ -71,6 +71,8 @@ class Declaration:
         shape: NumPy-style shape with SymPy dims.
         doc: one line of meaning.
         static: inputs only -- the same value at every step (no time axis).
+        mask: inputs only -- the step mask of variable-length rows: 1 on a row's own steps
+            t <= L_b, 0 on its padding (docs/spec-language.md, "Variable sequence lengths").
         init: states -- the value before the first step (after the last, for a
             backward-in-time chain), typed; ``None`` if not declared.
         init_text: the init expression as written.
@@ -83,6 +85,7 @@ class Declaration:
     static: bool = False
     init: Typed | None = None
     init_text: str | None = None
+    mask: bool = False
 
     @property
     def symbol(self):
@@ -198,6 +201,17 @@ class Spec(Displayable):
     @property
     def sequence_inputs(self) -> tuple[str, ...]:
         return tuple(n for n, d in self.inputs.items() if not d.static)
+
+    @property
+    def mask_input(self) -> str | None:
+        """The input declared ``mask = true`` (the step mask of variable-length rows), or
+        None: a spec without one runs every row over all T steps."""
+        return next((n for n, d in self.inputs.items() if d.mask), None)
+
+    @property
+    def data_inputs(self) -> tuple[str, ...]:
+        """The sequence inputs a target is fed: every sequence input but the mask."""
+        return tuple(n for n in self.sequence_inputs if not self.inputs[n].mask)
 
     @property
     def static_inputs(self) -> tuple[str, ...]:

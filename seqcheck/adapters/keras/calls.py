@@ -51,7 +51,8 @@ def _expect(value, shape: tuple, what: str, name: str):
         raise SeqcheckError(f"{name} returned {what} of shape {got}; expected {shape}")
 
 
-def forward(config: Configuration, call, x, initial: dict, name: str) -> tuple[dict, dict]:
+def forward(config: Configuration, call, x, initial: dict, name: str,
+            mask=None) -> tuple[dict, dict]:
     """Run one case through ``call`` (the object, or a stateless stand-in for it).
 
     Arguments:
@@ -61,6 +62,11 @@ def forward(config: Configuration, call, x, initial: dict, name: str) -> tuple[d
         x: the input, time-major ``(T, B, D)``, a tensor of the backend.
         initial: ``{state: (B, H)}`` for every state of ``config.states``.
         name: the object's name, for errors.
+        mask: for rows of their own lengths, ``(T, B)`` booleans, True on a row's own
+            steps: a layer is called with Keras's ``mask=`` (batch-major), which holds the
+            states through a row's padding and carries its last output there
+            (``backend.rnn``, ``zero_output_for_mask=False``); the padded steps' outputs
+            are then set to 0, as the spec language defines them.
     Returns:
         ``(per_step, final)``: ``{output: (T, B, H)}`` and ``{state: (B, H)}`` tensors.
     """
@@ -84,7 +90,8 @@ def forward(config: Configuration, call, x, initial: dict, name: str) -> tuple[d
         return ({s: ops.stack(trace[s]) for s in states},
                 {s: trace[s][-1] for s in states})
     given = [initial[s + sfx] for sfx, _ in config.chains for s in states]
-    result = call(ops.transpose(x, (1, 0, 2)), initial_state=given, training=False)
+    masked = {} if mask is None else {"mask": ops.transpose(mask, (1, 0))}
+    result = call(ops.transpose(x, (1, 0, 2)), initial_state=given, training=False, **masked)
     result = list(result) if isinstance(result, (list, tuple)) else [result]
     merged = config.kind == "bidirectional" and len(result) == 1 + len(given)
     halves = 1 if config.kind == "layer" or merged else 2
@@ -102,6 +109,8 @@ def forward(config: Configuration, call, x, initial: dict, name: str) -> tuple[d
         seq = ops.transpose(seq, (1, 0, 2))
         if config.go_backwards:  # Keras returns the reversed sequence
             seq = ops.flip(seq, axis=0)
+        if mask is not None:  # Keras carries the last output through the padding: 0 there
+            seq = seq * ops.expand_dims(ops.cast(mask, seq.dtype), -1)
         per_step[states[0] + sfx] = seq
     final = {}
     for (sfx, _), k in zip(config.chains, range(0, len(last), len(states))):
@@ -137,7 +146,7 @@ class TorchRunner:
         x = tensor(case.inputs["x"])
         initial = {s: tensor(case.initial[s]) for s in config.states}
         with torch.enable_grad():
-            per_step, final = forward(config, obj, x, initial, name)
+            per_step, final = forward(config, obj, x, initial, name, _mask(case))
             if gradients:
                 projection_loss(case, config.outputs, config.states, per_step, final,
                                 lib=torch).backward()
@@ -181,18 +190,19 @@ class JaxRunner:
             return self._compiled[key][1]
         fixed = [v.value for v in obj.non_trainable_variables]
 
-        def run(values, x, initial):
+        def run(values, x, initial, mask):
             def call(*args, **kwargs):
                 return obj.stateless_call(values, fixed, *args, **kwargs)[0]
 
-            return forward(config, call, x, initial, name)
+            return forward(config, call, x, initial, name, mask)
 
-        def differentiated(values, x, initial, seeds):
-            out, vjp = jax.vjp(run, values, x, initial)
+        def differentiated(values, x, initial, seeds, mask):
+            out, vjp = jax.vjp(lambda v, a, i: run(v, a, i, mask), values, x, initial)
             return out, vjp(seeds)
 
         function = jax.jit(differentiated if gradients
-                           else lambda values, x, initial, seeds: run(values, x, initial))
+                           else lambda values, x, initial, seeds, mask: run(values, x, initial,
+                                                                            mask))
         self._compiled[key] = (obj, function)
         return function
 
@@ -212,7 +222,9 @@ class JaxRunner:
         seeds = ({v: jnp.asarray(case.seeds[v], dtype=dtype) for v in config.outputs},
                  {s: jnp.zeros_like(initial[s]) if s in config.outputs
                   else jnp.asarray(case.seeds[s][-1], dtype=dtype) for s in config.states})
-        result = self._function(obj, config, gradients, name)(values, x, initial, seeds)
+        mask = _mask(case)
+        result = self._function(obj, config, gradients, name)(
+            values, x, initial, seeds, None if mask is None else jnp.asarray(mask))
         (per_step, final), (g_values, g_x, g_initial) = result if gradients else (
             result, (None, None, None))
 
@@ -226,6 +238,16 @@ class JaxRunner:
                                      for p in layout}) if gradients else None,
             x=array(g_x) if gradients else None,
             initial={s: array(g_initial[s]) for s in config.states} if gradients else None)
+
+
+def _mask(case):
+    """``(T, B)`` booleans, True on a row's own steps, for a case whose rows have their own
+    lengths; else None."""
+    if case.lengths is None:
+        return None
+    from ...spec.lengths import step_mask
+
+    return step_mask(case.lengths, case.steps) > 0
 
 
 #: Keras backend -> how seqcheck runs and differentiates a layer on it.

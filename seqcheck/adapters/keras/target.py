@@ -67,6 +67,8 @@ class KerasTarget(Target):
             self.dtypes = (own,)
         self.states = self.config.states
         self.outputs = self.config.outputs
+        # rows of their own lengths: a layer takes Keras's mask (calls.forward); a cell none
+        self.min_length = None if self.config.kind == "cell" else 0
         self.description = (f"Keras {self.config.describe()} on the {backend} backend, "
                             f"{self._blocks()}")
         self._built: dict = {}

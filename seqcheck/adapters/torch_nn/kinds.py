@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from ...errors import SeqcheckError
 from .layouts import Layout
 from .modules import build_module, expect_shape, original_module, torch_dtype
+from .packing import run_packed
 from .structure import read_configuration
 
 __all__ = ["CellLayout", "ModuleBuilding", "SequenceLayout", "layout_of_module"]
@@ -155,8 +156,11 @@ class SequenceLayout(ModuleBuilding, Layout):
     _KEYWORDS = (("batch_first", "batch_first"), ("layers", "num_layers"),
                  ("bidirectional", "bidirectional"), *Layout._KEYWORDS)
 
-    def run(self, module, x, initial: dict) -> tuple[dict, dict]:
+    def run(self, module, x, initial: dict, lengths=None,
+            enforce_sorted: bool = False) -> tuple[dict, dict]:
         """See :meth:`Layout.run`; initial states go in as torch's ``(L * dirs, B, n)``.
+        With ``lengths`` (one per row, 1..T), the rows run packed
+        (:func:`~.packing.run_packed`), their padded outputs 0.
 
         >>> # a two-layer bidirectional LSTM over four steps: the top layer's h per step
         >>> import torch
@@ -178,12 +182,19 @@ class SequenceLayout(ModuleBuilding, Layout):
         with warnings.catch_warnings():
             # torch's notice that it computes a projection without oneDNN: how, not what
             warnings.filterwarnings("ignore", _ONEDNN_NOTICE, UserWarning)
-            result = module(x.transpose(0, 1) if self.batch_first else x,
-                            hx if len(hx) > 1 else hx[0])
+            if lengths is not None:
+                out, last = run_packed(module, x, hx, lengths, enforce_sorted=enforce_sorted,
+                                       batch_first=self.batch_first)
+            else:
+                result = module(x.transpose(0, 1) if self.batch_first else x,
+                                hx if len(hx) > 1 else hx[0])
         expected = "(output, (h_n, c_n))" if len(hx) > 1 else "(output, h_n)"
         try:
-            out, last = result
-            last = tuple(last) if len(hx) > 1 else (last,)
+            if lengths is None:
+                out, last = result
+                last = tuple(last) if len(hx) > 1 else (last,)
+                if self.batch_first:
+                    out = out.transpose(0, 1)
         except (TypeError, ValueError):
             raise SeqcheckError(f"{self.target}(x, hx) returned {type(result).__name__}; "
                                 f"expected {expected} as torch.nn.{self.family.sequence} "
@@ -191,8 +202,6 @@ class SequenceLayout(ModuleBuilding, Layout):
         if len(last) != len(hx):
             raise SeqcheckError(f"{self.target}(x, hx) returned {len(last)} final states; "
                                 f"expected {expected}")
-        if self.batch_first:
-            out = out.transpose(0, 1)
         width = n[self.outputs[0]]
         expect_shape(out, (T, B, len(self.outputs) * width), "output")
         # torch puts the directions side by side: forward h in [:n], backward h in [n:]

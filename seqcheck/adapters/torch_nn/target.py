@@ -31,6 +31,10 @@ class TorchTarget(Target):
         name: how to print it (default: the class or factory's name).
         device: where seqcheck's copies run (``"cpu"``, ``"cuda"``; default: an instance's
             own device, else the CPU). Arrays come back to the CPU as float64.
+        enforce_sorted: for a case whose rows have their own lengths (``verify(...,
+            lengths=True)``), a sequence module runs them as a ``PackedSequence``
+            (:mod:`.packing`); True sorts the rows by length first, as
+            ``pack_padded_sequence(enforce_sorted=True)`` requires.
 
     The module runs in the mode it is in (a factory's modules in the mode it builds them
     in; torch builds them in training mode): seqcheck never calls ``train()`` or
@@ -48,8 +52,10 @@ class TorchTarget(Target):
     """
 
     def __init__(self, target, layout: Layout | None = None, name: str | None = None,
-                 device=None):
+                 device=None, enforce_sorted: bool = False):
         import torch
+
+        from .kinds import SequenceLayout
 
         self.target = target
         self.layout = layout or layout_for(target)
@@ -68,6 +74,9 @@ class TorchTarget(Target):
             device = first.device if first is not None else "cpu"
         self.device = torch.device(device)
         self._modules: dict = {}
+        # rows of their own lengths run packed (:mod:`.packing`); a cell has no lengths
+        self.enforce_sorted = bool(enforce_sorted)
+        self.min_length = 1 if isinstance(self.layout, SequenceLayout) else None
 
     def default_spec(self):
         return self.layout.spec()
@@ -132,7 +141,9 @@ class TorchTarget(Target):
         x = tensor(case.inputs["x"])
         initial = {s: tensor(case.initial[s]) for s in self.states}
         with torch.enable_grad(), compiled_context(module):
-            per_step, final = self.layout.run(module, x, initial)
+            packed = {} if case.lengths is None else {"lengths": case.lengths,
+                                                      "enforce_sorted": self.enforce_sorted}
+            per_step, final = self.layout.run(module, x, initial, **packed)
             if gradients:
                 projection_loss(case, self.outputs, self.states, per_step, final,
                                 lib=torch).backward()

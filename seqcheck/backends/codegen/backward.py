@@ -77,7 +77,7 @@ def backward_code(spec: Spec, derivation, seeded: tuple[str, ...], p: ArrayPrint
         shape = shape_code(p, d.shape) + ("," if len(d.shape) == 1 else "")
         w(f"    g_{name} = _xp.zeros(({shape}))")
     for name, d in spec.inputs.items():
-        shape = shape_code(p, d.shape)
+        shape = shape_code(p, d.shape) or "1"  # a scalar input runs as (..., 1)
         if d.static:
             w(f"    g_{name} = _xp.zeros((_B, {shape}))")
         else:

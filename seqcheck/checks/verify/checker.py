@@ -114,7 +114,7 @@ class Checker:
         self._compiled: dict = {}
         self.observed = tuple(target.outputs)
         self.states = tuple(target.states)
-        sequence = spec.sequence_inputs
+        sequence = spec.data_inputs
         if len(sequence) != 1:
             raise SeqcheckError(f"spec {spec.name!r} has {len(sequence)} sequence inputs "
                                 f"({', '.join(sequence) or 'none'}); verify feeds a target "
@@ -143,7 +143,8 @@ class Checker:
         params = {n: a for n, a in case.params.items() if n in spec.params}
         traj = c.forward(params, dict(case.inputs),
                          initial={s: case.initial[s] for s in self.states})
-        out = {"per_step": {v: np.asarray(traj[v]) for v in self.observed},
+        keep = _padding_mask(case, spec, self.observed)  # 0 on a padded step (spec.lengths)
+        out = {"per_step": {v: np.asarray(traj[v]) * keep[v] for v in self.observed},
                "final": {s: np.asarray(traj.final[s]) for s in self.states}}
         if self.gradients:
             from ...spec import make_schedule
@@ -152,7 +153,7 @@ class Checker:
             seeds = {}
             for v in c.seeded:
                 if v in self.observed:
-                    seeds[v] = case.seeds[v]
+                    seeds[v] = case.seeds[v] * keep[v]
                 else:  # a state seen only at the end of its sweep: seed that step
                     s = np.zeros_like(traj.raw[v])
                     last = 0 if schedule.sweep_of(v).direction < 0 else -1
@@ -218,6 +219,17 @@ class Checker:
             worst = float(np.max(r))
             self._margin = max(self._margin, worst if worst == worst else float("inf"))
         return compare_values(what, expected, actual, rtol, atol, per_step)
+
+
+def _padding_mask(case, spec: Spec, outputs) -> dict:
+    """``{output: array broadcasting over its (T, B, ...) values}``: the spec's mask input
+    where it has one (an output is 0 on a padded step, :mod:`seqcheck.spec.lengths`),
+    else 1."""
+    mask = spec.mask_input
+    if mask is None or mask not in case.inputs:
+        return dict.fromkeys(outputs, 1.0)
+    m = np.asarray(case.inputs[mask], dtype=np.float64)  # (T, B)
+    return {v: m.reshape(m.shape + (1,) * len(spec.shape_of(v))) for v in outputs}
 
 
 class _Tolerances:

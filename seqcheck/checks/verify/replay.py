@@ -52,6 +52,8 @@ def save_case(path, result: VerifyResult) -> None:
               "steps": np.array(case.steps, dtype=np.int64),
               "batch": np.array(case.batch, dtype=np.int64)}
     arrays.update({f"sizes/{k}": np.array(v, dtype=np.int64) for k, v in case.sizes.items()})
+    if case.lengths is not None:
+        arrays["lengths"] = np.asarray(case.lengths, dtype=np.int64)
     for group in _GROUPS:
         arrays.update({f"{group}/{n}": np.asarray(a, dtype=np.float64)
                        for n, a in getattr(case, group).items()})
@@ -90,7 +92,8 @@ def load_case(path) -> SavedCase:
     case = Case(sizes={k: int(v) for k, v in group("sizes").items()},
                 steps=int(data["steps"]), batch=int(data["batch"]),
                 **{g: {n: np.asarray(a, dtype=np.float64) for n, a in group(g).items()}
-                   for g in _GROUPS})
+                   for g in _GROUPS},
+                lengths=data.get("lengths"))
     return SavedCase(case, str(data["target"]), str(data["spec"]), str(data["dtype"]),
                      int(data["seed"]), bool(data["gradients"]))
 

@@ -45,9 +45,10 @@ class Divergence:
 
     def describe(self) -> str:
         at = f" at t = {self.step}" if self.step is not None else ""
+        relative = f" (relative {self.rel_err:.3g})" if self.expected != 0 else ""
         return (f"{self.what}{at}{list(self.index)}: expected {self.expected:.6g}, "
-                f"actual {self.actual:.6g}; |Δ| = {self.abs_err:.3g} "
-                f"(relative {self.rel_err:.3g}) > tolerance {self.tol:.3g}")
+                f"actual {self.actual:.6g}; |Δ| = {self.abs_err:.3g}{relative} "
+                f"> tolerance {self.tol:.3g}")
 
     def as_dict(self) -> dict:
         return {"what": self.what, "step": self.step, "index": list(self.index),

@@ -61,7 +61,8 @@ def preserved():
 def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dtype=None,
            max_examples: int = 100, seed: int = 0, gradients: bool | None = None,
            shrink: bool = True, explain: bool = True, save=None, replay=None,
-           progress: Callable[[int, int | None], None] | None = None) -> VerifyResult:
+           progress: Callable[[int, int | None], None] | None = None,
+           lengths: bool | str = False, min_length: int | None = None) -> VerifyResult:
     """Search for a case on which ``target`` and ``spec`` disagree.
 
     Arguments:
@@ -89,6 +90,14 @@ def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dty
             while Hypothesis shrinks it, however many cases that takes
             (:func:`describe_progress` words it). For a target that conforms, n runs
             up to ``max_examples``.
+        lengths: run rows of their own lengths (:func:`seqcheck.spec.lengths.with_lengths`
+            of the spec, unless it has a mask input already): each case draws a length
+            per row, from the target's ``min_length`` to T, unsorted; the target runs them
+            as its engine does (ONNX ``sequence_lens``, torch ``PackedSequence``).
+            ``"fed"``: the target is fed the drawn lengths but held to the spec as it is,
+            every row over all T steps -- what an engine that ignores them computes.
+        min_length: the shortest row drawn (default: the target's ``min_length``; never
+            shorter than it).
     Returns:
         A :class:`VerifyResult` (``bool(result)`` is ``result.ok``).
 
@@ -110,6 +119,12 @@ def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dty
         spec = tgt.default_spec()
     elif not isinstance(spec, Spec):
         spec = load_spec(spec)
+    if lengths not in (False, True, "fed"):
+        raise SeqcheckError(f"lengths must be True, False or 'fed'; got {lengths!r}")
+    if lengths is True and spec.mask_input is None:
+        from ...spec.lengths import with_lengths
+
+        spec = with_lengths(spec)
     saved = None
     if replay is not None:
         saved = load_case(replay)
@@ -127,13 +142,15 @@ def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dty
             gradients = True
         elif gradients is None:
             gradients = False
-    dtype, gradients = settle(tgt, spec, dtype, gradients)
+    dtype, gradients = settle(tgt, spec, dtype, gradients, lengths == "fed")
+    shortest = _shortest(tgt, min_length)
     fixed = tgt.fixed_sizes(spec)
     with preserved():
         checker = Checker(tgt, spec, dtype, gradients)
         if saved is not None:
             return replay_case(checker, saved, replay, explain)
-        strategy = cases(spec, fixed_sizes=fixed)
+        strategy = cases(spec, fixed_sizes=fixed, min_length=shortest,
+                         lengths=lengths == "fed")
         found = None
         worst: list = [0.0, None, None]
         # find() stops generating at the first case that diverges; later calls shrink it
@@ -189,9 +206,22 @@ def verify(target, spec=None, layout=None, *, attributes=None, mapping=None, dty
     return result
 
 
-def settle(tgt, spec: Spec, dtype, gradients: bool | None) -> tuple[str, bool]:
+def _shortest(tgt, min_length: int | None) -> int:
+    """The shortest row a search draws: ``min_length``, else the target's own."""
+    own = tgt.min_length or 0
+    if min_length is None:
+        return own
+    if isinstance(min_length, bool) or not isinstance(min_length, int) or min_length < own:
+        raise SeqcheckError(f"min_length must be an integer of at least {own} for {tgt.name}"
+                            f" (the shortest row it runs); got {min_length!r}")
+    return min_length
+
+
+def settle(tgt, spec: Spec, dtype, gradients: bool | None,
+           lengths: bool = False) -> tuple[str, bool]:
     """The dtype and gradient setting a check of ``tgt`` against ``spec`` runs with
-    (default: the target's first dtype; gradients where it can differentiate).
+    (default: the target's first dtype; gradients where it can differentiate), ``lengths``
+    true when the target is fed rows of their own lengths without a mask in the spec.
 
     Raises:
         SeqcheckError: a dtype the target does not run in, gradients it cannot give, or
@@ -207,6 +237,11 @@ def settle(tgt, spec: Spec, dtype, gradients: bool | None) -> tuple[str, bool]:
         raise SeqcheckError(f"{tgt.name} cannot differentiate, so its gradients cannot be "
                             "compared\n  hint: verify outputs and states only "
                             "(--no-gradients, gradients=False)")
+    if (lengths or spec.mask_input is not None) and tgt.min_length is None:
+        raise SeqcheckError(f"{tgt.name} cannot run rows of their own lengths, which spec "
+                            f"{spec.name!r} has (its mask input {spec.mask_input!r})\n  hint: "
+                            "verify it on full rows (without --lengths), or against a spec "
+                            "without a mask input")
     unknown = [v for v in (*tgt.outputs, *tgt.states) if v not in spec.variables]
     if unknown:
         raise SeqcheckError(f"spec {spec.name!r} defines no {', '.join(unknown)}, which "

@@ -142,7 +142,8 @@ def _initial_values(merged: MergedSpec, decls: dict[str, Declaration], dims: dic
                       details=init_scope.dim_lines(), hint="use a scalar (broadcast) or a "
                                                            "value of the same shape")
             continue
-        final_decls[name] = Declaration(d.name, d.role, d.shape, d.doc, d.static, v, d.init_text)
+        final_decls[name] = Declaration(d.name, d.role, d.shape, d.doc, d.static, v, d.init_text,
+                                        d.mask)
     return final_decls
 
 

@@ -105,6 +105,33 @@ def declarations(merged: MergedSpec, dims: dict[str, Dim], diags: Diagnostics,
                 diags.add(entry.origin, entry.path + ("static",), "type-error",
                           "'static' must be true or false", at_value=True, symbol=name)
                 static = False
+            mask = _mask_flag(entry, name, shape, static, decls, diags)
             decls[name] = Declaration(name, role, shape, doc=str(v.get("doc", "")),
-                                      static=static, init_text=v.get("init"))
+                                      static=static, init_text=v.get("init"), mask=mask)
     return decls
+
+
+def _mask_flag(entry, name: str, shape: tuple, static: bool, decls: dict, diags) -> bool:
+    """An input's ``mask = true``, checked: a bool, on a per-step scalar, at most one."""
+    value = entry.value.get("mask", False)
+    if not isinstance(value, bool):
+        diags.add(entry.origin, entry.path + ("mask",), "type-error",
+                  "'mask' must be true or false", at_value=True, symbol=name)
+        return False
+    if not value:
+        return False
+    hint = f"{name} = {{ shape = [], mask = true }} under [inputs]"
+    if shape or static:
+        diags.add(entry.origin, entry.path + ("mask",), "bad-mask",
+                  f"the mask '{name}' must be a per-step scalar (shape [], not static): it "
+                  "is 1 on a row's own steps and 0 on its padding", at_value=True,
+                  symbol=name, hint=hint)
+        return False
+    other = next((d.name for d in decls.values() if d.mask), None)
+    if other is not None:
+        diags.add(entry.origin, entry.path + ("mask",), "bad-mask",
+                  f"'{name}' is a second mask input; '{other}' is one already: a spec has "
+                  "one length per row", at_value=True, symbol=name,
+                  hint=f"drop mask = true from '{name}' or '{other}'")
+        return False
+    return True

@@ -37,7 +37,7 @@ TOP_KEYS = {
 }
 #: The keys an entry of each table may have.
 ENTRY_KEYS = {
-    "inputs": {"shape", "doc", "static", "init"},
+    "inputs": {"shape", "doc", "static", "init", "mask"},
     "states": {"shape", "doc", "init"},
     "params": {"shape", "doc"},
     "dims": {"doc"},
