@@ -75,8 +75,15 @@ def test_conformance_reservoirpy_says_which_node_is_seed_003s_esn(capsys):
     code, out, _ = _run(capsys, "conformance", "--engine", "reservoirpy", "--max-examples",
                         "10", "--json")
     assert code == 0
+    rows = json.loads(out)["rows"]
     verdicts = {(r["unit"], r["attributes"]["held to"]): r["verdict"]
-                for r in json.loads(out)["rows"]}
+                for r in rows if "held to" in r["attributes"]}
+    # the readout and feedback rows (tests/test_reservoirpy_readout.py pins each)
+    readout = {json.dumps(r["attributes"], sort_keys=True): r["verdict"] for r in rows
+               if r["unit"] == "Ridge"}
+    assert readout[json.dumps({"fit": "fit", "fit_bias": True})] == "diverges"
+    assert readout[json.dumps({"fit": "fit", "fit_bias": False})] == "conforms"
+    assert {r["unit"] for r in rows} >= {"Ridge", "ESN", "ESN+RLS"}
     assert verdicts == {
         ("Reservoir", "esn (seed 003)"): "conforms",
         ("IPReservoir", "esn (seed 003)"): "diverges",

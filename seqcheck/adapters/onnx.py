@@ -1,8 +1,8 @@
 """ONNX RNN, LSTM and GRU nodes, run by onnx.reference or onnxruntime, as verification targets.
 
-An :class:`OnnxTarget` builds a model of ONE node (opset 22, ``layout = 0``) whose weights,
-biases, initial states and peepholes are graph *inputs*, fed per case; the model is built
-once per dtype and hidden size. ``onnx:LSTM`` runs it with ``onnx.reference``'s
+An :class:`OnnxTarget` builds a model of ONE node (opset 22, :mod:`.onnx_model`) whose
+weights, biases, initial states and peepholes are graph *inputs*, fed per case; the model
+is built once per dtype and hidden size. ``onnx:LSTM`` runs it with ``onnx.reference``'s
 ``ReferenceEvaluator``, ``onnxruntime:LSTM`` with an ``onnxruntime.InferenceSession`` on the
 CPU (one thread). The spec parameters of a :class:`~seqcheck.strategies.Case` are stacked
 into ONNX's tensors (``nd`` = 2 for ``direction = "bidirectional"``, else 1; k = 1, 3, 4
@@ -24,18 +24,25 @@ blocks for RNN, GRU, LSTM)::
 Direction 0 is the forward chain and direction 1 the reverse one; a bidirectional node's
 spec names them with :func:`seqcheck.spec.compose.stacked`'s suffixes ``_l0`` and
 ``_l0_reverse`` (``W_ii_l0_reverse``, ``h_l0``); one direction keeps the cell's names. A
-reverse chain's final state is its value at t = 1, as ONNX's ``Y_h`` holds it.
+reverse chain's final state is its value at t = 1, as ONNX's ``Y_h`` holds it. With
+``layout = 1`` X is ``[B, T, D]``, the states ``[B, nd, H]`` and Y ``[B, T, nd, H]``; the
+target transposes. A case whose rows have their own lengths (``case.lengths``) is fed as
+``sequence_lens`` (int32 ``[B]``, 0 allowed).
 
 :meth:`OnnxTarget.default_spec` is the spec of the equations the operator documents for
-the node's attributes (:mod:`.onnx_attributes`: direction, clip, activations, input_forget,
-linear_before_reset, and seqcheck's ``peepholes`` switch that feeds P).
+the node's attributes (:mod:`.onnx_attributes`: direction, clip, activations and their
+alpha and beta, input_forget, linear_before_reset, layout, and seqcheck's ``peepholes``
+switch that feeds P; :mod:`.onnx_equations` writes the spec).
 
 What the engines do (onnx 1.23.2, onnxruntime 1.31.1; each point is pinned by a test in
-tests/test_onnx.py): onnxruntime conforms to every variant, in float32 only (it has no
-float64 RNN kernel, and its float64 LSTM and GRU kernels raise). onnx.reference runs
-float32 and float64 and conforms in direction, peepholes and linear_before_reset, but
-silently ignores ``clip`` (all three ops), ``input_forget`` and the LSTM's and GRU's
-``activations``; its RNN raises for any activation but Tanh.
+tests/test_onnx.py or tests/test_onnx_operator.py, and listed in docs/engines.md):
+onnxruntime runs float32 only (no float64 RNN kernel; its float64 LSTM and GRU kernels
+raise), raises for ``layout = 1``, takes 0 for the absent alpha and beta of Affine,
+ThresholdedRelu and ScaledTanh, overflows in Softplus beyond 88.7, and gives a row of
+length 0 a zero final state; it conforms everywhere else. onnx.reference runs float32 and
+float64 and conforms in direction, layout, peepholes and linear_before_reset, but
+silently ignores ``clip`` (all three ops), ``input_forget``, ``sequence_lens`` and the
+LSTM's and GRU's ``activations``; its RNN raises for any activation but Tanh.
 
 onnx and onnxruntime are imported only when a target is built.
 """
@@ -52,28 +59,24 @@ import numpy as np
 from ..errors import SeqcheckError
 from .base import Observed, Target
 from .onnx_attributes import (
-    DEFAULT_ACTIVATIONS,
     DEFAULTS,
     OPS,
     attribute_variants,
     check_op,
-    onnx_spec,
     parse_attributes,
     show,
     validate_attributes,
 )
+from .onnx_equations import onnx_spec
+from .onnx_model import GATES as _GATES
+from .onnx_model import OPSET, node_model
 
 __all__ = ["ENGINES", "OPS", "OPSET", "OnnxTarget", "attribute_variants", "onnx_spec",
            "named_target", "parse_attributes", "parse_onnx_target", "stacked_slots"]
 
 ENGINES = ("onnx", "onnxruntime")
-#: The opset of the built models (RNN, LSTM and GRU last changed in opset 22).
-OPSET = 22
-_IR_VERSION = 10  # what opset 22 needs; onnxruntime 1.31 reads IR versions up to 13
 _INSTALL = "pip install 'seqcheck[onnx]'"
 
-#: ONNX's gate order in the stacked W, R and B; a gate g is spec W_i{g}, W_h{g}, b_i{g}, b_h{g}.
-_GATES = {"RNN": ("h",), "LSTM": ("i", "o", "f", "c"), "GRU": ("z", "r", "n")}
 _PEEPHOLES = ("P_i", "P_o", "P_f")  # ONNX's P: i, o, f
 
 #: (engine, op) -> why the engine cannot run float64.
@@ -138,6 +141,7 @@ class OnnxTarget(Target):
     """
 
     has_gradients = False
+    min_length = 0  # sequence_lens may hold 0: a row with no step
 
     def __init__(self, engine: str, op: str, attributes: Mapping | None = None):
         if engine not in ENGINES:
@@ -182,12 +186,13 @@ class OnnxTarget(Target):
                 f"(onnx:{self.op}) for float64")
         raise SeqcheckError(f"dtype must be float32 or float64; got {dtype!r}")
 
-    def model(self, dtype: str, hidden_size: int):
+    def model(self, dtype: str, hidden_size: int, lengths: bool = False):
         """The ``onnx.ModelProto`` of the node, inputs X, W, R, B, initial_h (, initial_c, P).
 
         Arguments:
             dtype: ``"float32"`` or ``"float64"``, the element type of every input.
             hidden_size: H; T, B and D are left symbolic.
+            lengths: the node reads ``sequence_lens`` (int32 ``[B]``), a graph input.
 
         >>> # the inputs an LSTM node with peepholes takes (opset 22)
         >>> m = OnnxTarget("onnx", "LSTM", {"peepholes": 1}).model("float32", 3)
@@ -197,7 +202,8 @@ class OnnxTarget(Target):
         import onnx
 
         model = onnx.ModelProto()
-        model.CopyFrom(_model(self.op, _key(self._all), dtype, int(hidden_size)))
+        model.CopyFrom(node_model(self.op, _key(self._all), dtype, int(hidden_size),
+                                   bool(lengths)))
         return model
 
     def run(self, case, dtype: str, gradients: bool) -> Observed:
@@ -229,19 +235,32 @@ class OnnxTarget(Target):
         H = int(case.sizes["H"]) if "H" in case.sizes else int(case.initial[self.states[0]]
                                                                  .shape[-1])
         feeds = self._feeds(case, np.dtype(dtype), x, H)
-        runner = _runner(self.engine, self.op, _key(self._all), dtype, H)
+        batch_major = self._all.get("layout") == 1  # X [B, T, D], initial [B, nd, H]
+        if batch_major:
+            for name in ("X", "initial_h", "initial_c"):
+                if name in feeds:
+                    feeds[name] = np.ascontiguousarray(feeds[name].swapaxes(0, 1))
+        lengths = case.lengths is not None
+        if lengths:  # rows of their own lengths: the node's sequence_lens, int32 [B]
+            feeds["sequence_lens"] = np.asarray(case.lengths, dtype=np.int32)
+        runner = _runner(self.engine, self.op, _key(self._all), dtype, H, lengths)
         with np.errstate(all="ignore"):
             results = runner(feeds)
         nd = len(self._suffixes)
         names = ("Y", "Y_h", "Y_c")[:len(results)]
         shapes = {"Y": (T, nd, B, H), "Y_h": (nd, B, H), "Y_c": (nd, B, H)}
+        if batch_major:
+            shapes = {"Y": (B, T, nd, H), "Y_h": (B, nd, H), "Y_c": (B, nd, H)}
         out = {}
         for name, value in zip(names, results):
             value = np.array(value, dtype=np.float64)
             if value.shape != shapes[name]:
                 raise SeqcheckError(f"{self.name} returned {name} of shape {value.shape}; "
-                                    f"ONNX specifies {list(shapes[name])}")
-            out[name] = value
+                                    f"ONNX specifies {list(shapes[name])}"
+                                    + (" for layout = 1" if batch_major else ""))
+            # time-major as layout 0 writes it: Y [T, nd, B, H], Y_h and Y_c [nd, B, H]
+            out[name] = value.transpose(1, 2, 0, 3) if batch_major and name == "Y" else \
+                value.swapaxes(0, 1) if batch_major else value
         per_step = {f"h{s}": out["Y"][:, d] for d, s in enumerate(self._suffixes)}
         final = {f"h{s}": out["Y_h"][d] for d, s in enumerate(self._suffixes)}
         if self.op == "LSTM":
@@ -261,8 +280,8 @@ class OnnxTarget(Target):
             raise SeqcheckError(f"{self.name} ({self.description}) has no place for "
                                 f"parameters {', '.join(extra)}")
         fillable = set(_PEEPHOLES)
-        if self._all.get("input_forget"):
-            fillable |= {"W_if", "W_hf", "b_if", "b_hf"}
+        if self._all.get("input_forget"):  # either gate may be the other's complement
+            fillable |= {f"{w}{g}" for w in ("W_i", "W_h", "b_i", "b_h") for g in "if"}
         D = x.shape[-1]
         feeds = {"X": x.astype(dtype)}
         for slot, stems in slots.items():
@@ -336,48 +355,10 @@ def _engine_module(engine: str):
 
 
 @functools.lru_cache(maxsize=64)
-def _model(op: str, key: tuple, dtype: str, H: int):
-    from onnx import TensorProto, helper
-
-    a = dict(key)
-    nd = 2 if a["direction"] == "bidirectional" else 1
-    k = len(_GATES[op])
-    elem = TensorProto.FLOAT if dtype == "float32" else TensorProto.DOUBLE
-    inputs = [("X", ["T", "B", "D"]), ("W", [nd, k * H, "D"]), ("R", [nd, k * H, H]),
-              ("B", [nd, 2 * k * H]), ("initial_h", [nd, "B", H])]
-    node_inputs = ["X", "W", "R", "B", "", "initial_h"]  # "": no sequence_lens
-    outputs = ["Y", "Y_h"]
-    if op == "LSTM":
-        inputs.append(("initial_c", [nd, "B", H]))
-        node_inputs.append("initial_c")
-        outputs.append("Y_c")
-        if a["peepholes"]:
-            inputs.append(("P", [nd, 3 * H]))
-            node_inputs.append("P")
-    attrs = {"hidden_size": H, "direction": a["direction"]}
-    if a["activations"] != DEFAULT_ACTIVATIONS[op]:
-        attrs["activations"] = list(a["activations"]) * nd  # ONNX: one list per direction
-    if a["clip"] is not None:
-        attrs["clip"] = a["clip"]
-    for name in ("input_forget", "linear_before_reset"):
-        if a.get(name):
-            attrs[name] = a[name]
-    node = helper.make_node(op, node_inputs, outputs, **attrs)
-    graph = helper.make_graph(
-        [node], f"seqcheck_{op.lower()}",
-        [helper.make_tensor_value_info(n, elem, s) for n, s in inputs],
-        [helper.make_tensor_value_info(n, elem, None) for n in outputs])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                              producer_name="seqcheck")
-    model.ir_version = _IR_VERSION
-    return model
-
-
-@functools.lru_cache(maxsize=64)
-def _runner(engine: str, op: str, key: tuple, dtype: str, H: int):
+def _runner(engine: str, op: str, key: tuple, dtype: str, H: int, lengths: bool = False):
     """``feeds -> [Y, Y_h(, Y_c)]`` for the node, built once per (engine, op, attributes,
-    dtype, H)."""
-    model = _model(op, key, dtype, H)
+    dtype, H, whether it reads sequence_lens)."""
+    model = node_model(op, key, dtype, H, lengths)
     module = _engine_module(engine)
     if engine == "onnx":
         evaluator = module.ReferenceEvaluator(model)

@@ -1,7 +1,7 @@
 """ONNX's RNN, LSTM and GRU attributes: parsed, checked, and turned into the spec they document.
 
 :func:`parse_attributes` reads the CLI's ``name=value`` strings, :func:`validate_attributes`
-checks typed ones by the same rules, and :func:`onnx_spec` returns the
+checks typed ones by the same rules, and :func:`~.onnx_equations.onnx_spec` returns the
 :class:`~seqcheck.spec.Spec` of the equations the ONNX operator documents for an op and its
 attributes: ``rnn_torch`` for RNN, ``lstm`` (``lstm_peephole`` with ``peepholes = 1``) for
 LSTM, ``gru_lbr0`` (``gru`` with ``linear_before_reset = 1``) for GRU, with these attributes
@@ -12,63 +12,67 @@ attribute             ops         in the spec
 ====================  ==========  ==========================================================
 direction             all         forward; reverse and bidirectional via ``stacked``
 clip                  all         ``clip(a, c)`` on every gate's pre-activation ``a``
-activations           all         f, g, h: Sigmoid, Tanh or Relu (RNN f; GRU f, g; LSTM all)
-input_forget          LSTM        f = 1 - i (the forget gate's blocks are not used)
+activations           all         f (RNN), f, g (GRU), f, g, h (LSTM): any ONNX activation
+                                  (:mod:`.onnx_activations`); twice as many names on a
+                                  bidirectional node, the forward chain's first
+activation_alpha,     all         the activations' parameters (their operators' defaults
+activation_beta                   where absent)
+input_forget          LSTM        the input and forget gates coupled
 linear_before_reset   GRU         0: reset before the recurrent product; 1: after it
+layout                all         0: X [T, B, D]; 1: X [B, T, D] (batch-major); no equation
 peepholes             LSTM        seqcheck's switch: 1 feeds the input P (``lstm_peephole``)
 ====================  ==========  ==========================================================
 
-What seqcheck does not model -- ``layout = 1``, ``activation_alpha``, ``activation_beta``,
-activations other than these three -- is an error, never ignored.
+A node's ``sequence_lens`` input is the spec language's variable lengths
+(:mod:`seqcheck.spec.lengths`, ``verify(..., lengths=True)``).
 
-The ONNX documentation leaves two things open, fixed here as onnxruntime computes them
-(and as its own Python reference ``test/providers/cpu/rnn/LSTM.py`` writes them):
-``input_forget = 1`` means f_t = 1 - i_t, and ``clip`` bounds the pre-activations of the
-gates i, f, c, o, not the cell state C_t that h() is applied to. ``clip`` is a 32-bit
-float attribute; the spec uses the float32 value the node carries.
+The ONNX documentation leaves three things open. Each reading is a named variant
+(:data:`READINGS`, ``onnx_spec(..., readings=...)``), the first of each the default --
+as onnxruntime computes it (and as its own Python reference
+``test/providers/cpu/rnn/LSTM.py`` writes it) -- and conformance reports which one each
+engine follows:
+
+- ``clip``: whether it bounds the pre-activations of the gates i, f, c, o only
+  (``gates``), or the input of every activation, h(C_t)'s included (``gates and cell``);
+- ``input_forget``: "couple the input and forget gates" as f_t = 1 - i_t (``f = 1 - i``)
+  or as i_t = 1 - f_t (``i = 1 - f``, seed 002's coupled gates);
+- ``activation_alpha`` (and beta): ``consumed`` in order by the functions that take one,
+  or ``positional``, one per function (:mod:`.onnx_activations`).
+
+``clip``, ``activation_alpha`` and ``activation_beta`` are 32-bit floats; the spec uses the
+float32 values the node carries.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 
 from ..errors import SeqcheckError
+from .onnx_activations import ACTIVATIONS, ALPHA_READINGS
 
-__all__ = ["OPS", "DEFAULTS", "DEFAULT_ACTIVATIONS", "attribute_variants", "check_op",
-           "onnx_spec", "parse_attributes", "validate_attributes"]
+__all__ = ["OPS", "DEFAULTS", "DEFAULT_ACTIVATIONS", "READINGS", "attribute_variants",
+           "check_op", "check_readings", "parse_attributes", "show", "validate_attributes"]
 
 OPS = ("RNN", "LSTM", "GRU")
 
-#: Activation names (ONNX's spelling) and the spec function each is.
-_ACTIVATIONS = {"Sigmoid": "sigmoid", "Tanh": "tanh", "Relu": "relu"}
-_NO_SPEC_FUNCTION = ("Affine", "LeakyRelu", "ThresholdedRelu", "ScaledTanh", "HardSigmoid",
-                     "Elu", "Softsign", "Softplus")
 #: ONNX's defaults for f (RNN), f, g (GRU) and f, g, h (LSTM).
 DEFAULT_ACTIVATIONS = {"RNN": ("Tanh",), "GRU": ("Sigmoid", "Tanh"),
                        "LSTM": ("Sigmoid", "Tanh", "Tanh")}
 _ROLES = {"RNN": "f", "GRU": "f, g", "LSTM": "f, g, h"}
 _DIRECTIONS = ("forward", "reverse", "bidirectional")
+_OWN = {"RNN": {}, "GRU": {"linear_before_reset": 0}, "LSTM": {"input_forget": 0,
+                                                                 "peepholes": 0}}
 #: Attributes each op takes here, with their defaults.
-DEFAULTS = {
-    "RNN": {"direction": "forward", "clip": None, "activations": DEFAULT_ACTIVATIONS["RNN"]},
-    "GRU": {"direction": "forward", "clip": None, "activations": DEFAULT_ACTIVATIONS["GRU"],
-            "linear_before_reset": 0},
-    "LSTM": {"direction": "forward", "clip": None, "activations": DEFAULT_ACTIVATIONS["LSTM"],
-             "input_forget": 0, "peepholes": 0},
-}
+DEFAULTS = {op: {"direction": "forward", "clip": None, "activations": DEFAULT_ACTIVATIONS[op],
+                 "activation_alpha": (), "activation_beta": (), **own, "layout": 0}
+            for op, own in _OWN.items()}
 #: ONNX attributes seqcheck does not take, and why.
-_REFUSED = {
-    "hidden_size": "hidden_size is set from each case's H; do not pass it",
-    "layout": "layout = 1 (batch-major) is not supported; seqcheck feeds layout 0 (time-major)",
-    "activation_alpha": "activation_alpha parametrises Affine, LeakyRelu and the like, which "
-                        "have no spec function; Sigmoid, Tanh and Relu take none",
-    "activation_beta": "activation_beta parametrises Affine, ScaledTanh and the like, which "
-                       "have no spec function; Sigmoid, Tanh and Relu take none",
-}
+_REFUSED = {"hidden_size": "hidden_size is set from each case's H; do not pass it"}
+#: What the operator's text leaves open: attribute -> its readings, the default first.
+READINGS = {"clip": ("gates", "gates and cell"), "input_forget": ("f = 1 - i", "i = 1 - f"),
+            "activation_alpha": ALPHA_READINGS}
 
 
 def parse_attributes(items: list[str], op: str) -> dict:
@@ -138,6 +142,37 @@ def validate_attributes(op: str, attributes: Mapping) -> dict:
                                 + (f"; did you mean {close!r}?" if close else "")
                                 + f"\n  hint: {op} takes {valid}")
         out[name] = _CONVERT[name](op, value)
+    _check_activation_count(op, {**DEFAULTS[op], **out})
+    return out
+
+
+def _check_activation_count(op: str, a: Mapping) -> None:
+    """k activation names (f; f, g; f, g, h), or 2k on a bidirectional node."""
+    k, n = len(DEFAULT_ACTIVATIONS[op]), len(a["activations"])
+    if n == k or (n == 2 * k and a["direction"] == "bidirectional"):
+        return
+    raise SeqcheckError(
+        f"activations for {op} takes {k} name{'s' * (k > 1)} ({_ROLES[op]}), or {2 * k} on a "
+        f"bidirectional node (the forward chain's, then the reverse chain's); got {n}: "
+        f"{', '.join(a['activations'])}\n  hint: e.g. activations="
+        f"{','.join(DEFAULT_ACTIVATIONS[op])} (the defaults)")
+
+
+def check_readings(op: str, readings: Mapping | None) -> dict:
+    """``readings`` (attribute -> one of its :data:`READINGS`) checked, the defaults filled.
+
+    >>> check_readings("LSTM", {"input_forget": "i = 1 - f"})["input_forget"]
+    'i = 1 - f'
+    """
+    out = {name: options[0] for name, options in READINGS.items()}
+    for name, reading in (readings or {}).items():
+        if name not in READINGS:
+            raise SeqcheckError(f"the operator's text is read one way only for {name}; the "
+                                f"attributes with readings are {', '.join(READINGS)}")
+        if reading not in READINGS[name]:
+            raise SeqcheckError(f"{name} is read as {' or '.join(map(repr, READINGS[name]))}; "
+                                f"got {reading!r}")
+        out[name] = reading
     return out
 
 
@@ -172,127 +207,81 @@ def _activations(op: str, value) -> tuple[str, ...]:
         raise SeqcheckError(f"activations must be names separated by commas, e.g. "
                             f"{','.join(DEFAULT_ACTIVATIONS[op])}; got {value!r}")
     names = value.split(",") if isinstance(value, str) else list(value)
-    by_lower = {n.lower(): n for n in (*_ACTIVATIONS, *_NO_SPEC_FUNCTION)}
+    by_lower = {n.lower(): n for n in ACTIVATIONS}
     out = []
     for n in names:
         known = by_lower.get(str(n).strip().lower())
-        if known not in _ACTIVATIONS:
-            why = ("has no spec function" if known else "is not an ONNX activation")
-            raise SeqcheckError(f"activation {str(n).strip()!r} {why}; supported: "
-                                f"{', '.join(_ACTIVATIONS)}")
+        if known is None:
+            from ..spec.suggest import did_you_mean
+
+            close = did_you_mean(str(n).strip(), list(ACTIVATIONS))
+            raise SeqcheckError(f"activation {str(n).strip()!r} is not an ONNX activation"
+                                + (f"; did you mean {close!r}?" if close else "")
+                                + f"\n  hint: the ONNX activations are {', '.join(ACTIVATIONS)}")
         out.append(known)
-    k = len(DEFAULT_ACTIVATIONS[op])
-    if len(out) != k:
-        raise SeqcheckError(
-            f"activations for {op} takes {k} name{'s' * (k > 1)} ({_ROLES[op]}); got "
-            f"{len(out)}: {', '.join(out)}\n  hint: e.g. activations="
-            f"{','.join(DEFAULT_ACTIVATIONS[op])} (the defaults); a bidirectional node "
-            "applies them in both directions")
     return tuple(out)
+
+
+def _floats(name: str):
+    def convert(op: str, value) -> tuple[float, ...]:
+        items = value.split(",") if isinstance(value, str) else value
+        try:
+            out = tuple(float(v) for v in (items if isinstance(items, (list, tuple)) else [items])
+                        if not isinstance(v, bool) and str(v).strip() != "")
+        except (TypeError, ValueError):
+            out = None
+        if out is None or not all(abs(v) <= float(np.finfo(np.float32).max) for v in out):
+            raise SeqcheckError(f"{name} must be finite numbers separated by commas (float32), "
+                                f"one per parameter of the activations; got {value!r}")
+        return out
+    return convert
 
 
 _CONVERT = {"direction": _direction, "clip": _clip, "activations": _activations,
             "input_forget": _switch("input_forget"), "peepholes": _switch("peepholes"),
-            "linear_before_reset": _switch("linear_before_reset")}
+            "linear_before_reset": _switch("linear_before_reset"), "layout": _switch("layout"),
+            "activation_alpha": _floats("activation_alpha"),
+            "activation_beta": _floats("activation_beta")}
 
 
 def attribute_variants(op: str) -> list[dict]:
-    """The attribute combinations a conformance matrix runs for ``op``, defaults first.
+    """The attribute combinations a conformance matrix runs for ``op``, defaults first:
+    every attribute on its own (each direction, clip, layout 1, every activation in the
+    last role with its parameters' defaults, then given), per-direction activations, and
+    rows whose readings (:data:`READINGS`) tell apart how an engine reads the text.
 
-    >>> # every GRU row: defaults (linear_before_reset = 0), directions, clip, lbr = 1, ...
+    >>> # every GRU row: defaults (linear_before_reset = 0), directions, clip, layout, ...
     >>> [sorted(a) for a in attribute_variants("GRU")][:2]
     [[], ['direction']]
     """
-    common = [{}, {"direction": "reverse"}, {"direction": "bidirectional"}, {"clip": 0.5}]
-    extra = {
-        "RNN": [{"activations": ("Relu",)}, {"activations": ("Sigmoid",)}],
-        "GRU": [{"linear_before_reset": 1}, {"activations": ("Sigmoid", "Relu")}],
-        "LSTM": [{"input_forget": 1}, {"peepholes": 1},
-                 {"activations": ("Sigmoid", "Relu", "Tanh")},
-                 {"activations": ("Sigmoid", "Tanh", "Relu")}],
-    }
-    return common + extra[check_op(op)]
-
-
-# -- the spec a node documents --------------------------------------------------------------
-def _pre(g: str, clip: float | None, extra: str = "", *, after_reset: bool = False,
-         before_reset: bool = False) -> str:
-    """The pre-activation of gate ``g`` in spec syntax, clipped when ``clip`` is set."""
-    if after_reset:  # linear_before_reset = 1 (torch's form)
-        text = f"W_i{g} @ x + b_i{g} + r * (W_h{g} @ h[t-1] + b_h{g})"
-    elif before_reset:  # linear_before_reset = 0 (Cho et al.'s form)
-        text = f"W_i{g} @ x + b_i{g} + W_h{g} @ (r * h[t-1]) + b_h{g}"
-    else:
-        text = f"W_i{g} @ x + b_i{g} + W_h{g} @ h[t-1] + b_h{g}" + extra
-    # ONNX's clip attribute is a float (32 bits): the spec bounds by the value it carries.
-    return f"clip({text}, {float(np.float32(clip))!r})" if clip is not None else text
-
-
-def _cell_equations(op: str, a: Mapping) -> tuple[str, dict[str, str], list[str]]:
-    """(bundled base spec, its equations under attributes ``a``, parameters to drop)."""
-    f, g, h = (_ACTIVATIONS[n] for n in (*a["activations"], "Tanh", "Tanh")[:3])
-    clip = a["clip"]
-    if op == "RNN":
-        return "rnn_torch", {"h": f"{f}({_pre('h', clip)})"}, []
-    if op == "GRU":
-        lbr = a["linear_before_reset"]
-        n = _pre("n", clip, after_reset=bool(lbr), before_reset=not lbr)
-        return ("gru" if lbr else "gru_lbr0"), {
-            "r": f"{f}({_pre('r', clip)})", "z": f"{f}({_pre('z', clip)})", "n": f"{g}({n})",
-            "h": "(1 - z) * n + z * h[t-1]"}, []
-    peep = a["peepholes"]
-    eqs = {"i": f"{f}({_pre('i', clip, ' + P_i * c[t-1]' if peep else '')})",
-           "f": f"{f}({_pre('f', clip, ' + P_f * c[t-1]' if peep else '')})",
-           "o": f"{f}({_pre('o', clip, ' + P_o * c' if peep else '')})",
-           "c_tilde": f"{g}({_pre('c', clip)})",
-           "c": "f * c[t-1] + i * c_tilde",
-           "h": f"o * {h}(c)"}
-    drop = []
-    if a["input_forget"]:  # onnxruntime: f = 1 - i; the forget gate's weights are unused
-        eqs["f"] = "1 - i"
-        drop = ["W_if", "W_hf", "b_if", "b_hf"] + (["P_f"] if peep else [])
-    return ("lstm_peephole" if peep else "lstm"), eqs, drop
-
-
-def onnx_spec(op: str, attributes: Mapping | None = None):
-    """The :class:`~seqcheck.spec.Spec` of the equations ONNX documents for ``op``.
-
-    With no attribute changing an equation it is the bundled spec itself (loaded from its
-    file); otherwise a variant of it (``extends``), run backwards or in both directions
-    with :func:`seqcheck.spec.compose.stacked`.
-
-    >>> # a reverse GRU with linear_before_reset = 1 is torch's GRU run backwards in time
-    >>> spec = onnx_spec("GRU", {"direction": "reverse", "linear_before_reset": 1})
-    >>> spec.name, spec.equation("h").text
-    ('gru_reverse', '(1 - z) * n + z * h[t+1]')
-    """
-    from ..spec import load_spec, loads_spec
-    from ..spec.compose import stacked
-
     op = check_op(op)
-    a = {**DEFAULTS[op], **validate_attributes(op, attributes or {})}
-    base_name, equations, drop = _cell_equations(op, a)
-    cell = load_spec(base_name)
-    changed = {t: x for t, x in equations.items() if cell.equation(t).text != x}
-    if changed or drop:
-        given = [k for k in ("clip", "input_forget", "activations")
-                 if a.get(k) not in (None, 0, DEFAULT_ACTIVATIONS[op])]
-        shown = ", ".join(f"{k}={show(a[k])}" for k in given)
-        tags = ["_".join(a[k]).lower() if k == "activations" else k for k in given]
-        name = "_".join([base_name, *tags])  # lstm_clip_input_forget, rnn_torch_relu
-        lines = [f"name = {json.dumps(name)}",
-                 f"title = {json.dumps(f'ONNX {op} with {shown} ({cell.title})')}",
-                 f"extends = {json.dumps(Path(cell.path).resolve().as_posix())}",
-                 f"drop = {json.dumps(drop)}", "", "[equations]"]
-        lines += [f"{t} = {json.dumps(x)}" for t, x in changed.items()]
-        cell = loads_spec("\n".join(lines) + "\n", file=f"<ONNX {op} with {shown}>")
-    if a["direction"] == "reverse":
-        return stacked(cell, reverse=True)
-    if a["direction"] == "bidirectional":
-        return stacked(cell, bidirectional=True)
-    return cell
+    rows = [{}, {"direction": "reverse"}, {"direction": "bidirectional"}, {"clip": 0.5},
+            {"layout": 1}, {"layout": 1, "direction": "bidirectional"}]
+    rows += {"RNN": [], "GRU": [{"linear_before_reset": 1}],
+             "LSTM": [{"input_forget": 1}, {"peepholes": 1}]}[op]
+    defaults = DEFAULT_ACTIVATIONS[op]
+    for name in ACTIVATIONS:  # each in the last role (RNN f, GRU g, LSTM h), defaults
+        if name != defaults[-1]:
+            rows.append({"activations": (*defaults[:-1], name)})
+    for name, values in _GIVEN.items():  # each parameter given
+        rows.append({"activations": (*defaults[:-1], name), **values})
+    two = (*defaults[:-1], "Relu")  # the reverse chain's own activations
+    rows.append({"direction": "bidirectional", "activations": (*defaults, *two)})
+    if op == "LSTM":  # one alpha for Sigmoid, LeakyRelu, Tanh: consumed or positional?
+        rows.append({"activations": ("Sigmoid", "LeakyRelu", "Tanh"),
+                     "activation_alpha": (0.25,)})  # (GRU's parameter rows tell them apart)
+    return rows
+
+
+#: The parameters given in the rows of :func:`attribute_variants`, each unlike its default.
+_GIVEN = {"Affine": {"activation_alpha": (0.5,), "activation_beta": (0.25,)},
+          "LeakyRelu": {"activation_alpha": (0.25,)},
+          "ThresholdedRelu": {"activation_alpha": (0.125,)},
+          "ScaledTanh": {"activation_alpha": (1.5,), "activation_beta": (0.5,)},
+          "HardSigmoid": {"activation_alpha": (0.25,), "activation_beta": (0.375,)},
+          "Elu": {"activation_alpha": (0.75,)}}
 
 
 def show(value) -> str:
     """An attribute value as the CLI writes it: ``Sigmoid,Relu``, ``0.5``."""
-    return ",".join(value) if isinstance(value, tuple) else str(value)
+    return ",".join(map(str, value)) if isinstance(value, (tuple, list)) else str(value)

@@ -103,7 +103,8 @@ class EngineRows(_CampaignCollector):
             dtypes, missing = [campaign.dtype], None
             if campaign.dtype is None:
                 try:
-                    dtypes = list(campaign.target(entry).dtypes)
+                    target = campaign.target(entry)
+                    dtypes = ["float64"] if entry.check else list(target.dtypes)
                 except SeqcheckError as e:
                     dtypes, missing = [None], str(e).splitlines()[0]
                 except Exception:  # noqa: BLE001 - the item builds it again and fails with it
@@ -142,7 +143,7 @@ class RowItem(_CampaignItem):
         except SeqcheckError as e:
             self._record(self._unavailable(str(e).splitlines()[0]))
             pytest.skip(f"unavailable: {str(e).splitlines()[0]}")
-        dtype = self.dtype or target.dtypes[0]
+        dtype = self.dtype or ("float64" if self.entry.check else target.dtypes[0])
         outcome = run_row(self.entry, target, dtype, cases=campaign.row_cases,
                           seed=campaign.row_seed, store=campaign.store(), nodeid=self.nodeid)
         row = outcome.row
@@ -154,7 +155,8 @@ class RowItem(_CampaignItem):
         summary = f"{row.verdict}: {row.detail}" if row.detail else row.verdict
         if not campaign.strict:
             pytest.xfail(summary)
-        raise CampaignFailure(f"{summary}\n{outcome.result.format_text()}")
+        more = outcome.result.format_text() if outcome.result is not None else row.detail
+        raise CampaignFailure(f"{summary}\n{more}")
 
     def _unavailable(self, why: str):
         from ..checks.conformance import Row

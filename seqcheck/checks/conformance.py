@@ -45,7 +45,7 @@ class Row:
     spec: str
     verdict: str  # conforms, diverges, ignores, raises, unavailable
     detail: str = ""
-    gradients: bool = False
+    gradients: bool | None = False  # None: a row that is no verify search (a readout fit)
     seconds: float = 0.0
     examples: int = 0
     extra: dict = field(default_factory=dict)
@@ -71,6 +71,8 @@ def _run_one(entry: Entry, max_examples: int, seed: int, dtype: str | None,
              status: Callable[[str], None] | None = None, place: str = "") -> list[Row]:
     if status is not None:
         status(f"{place}{entry.engine} {entry.label}")
+    if entry.check is not None:
+        return [run_row(entry, None, None, dtype or "float64", max_examples, seed)[0]]
     try:
         target = entry.make()
     except SeqcheckError as e:
@@ -88,13 +90,16 @@ def run_row(entry: Entry, target, spec, dtype: str, max_examples: int, seed: int
     behind its verdict (None for an ``unavailable`` row).
 
     Arguments:
-        entry: the row's entry; target: ``entry.make()``; spec: the spec it is held to.
+        entry: the row's entry; target: ``entry.make()``; spec: the spec it is held to
+            (both None for an entry with a ``check`` of its own).
         max_examples, seed: the search's.
         status, place: as for :func:`run_conformance` (``place`` heads its lines).
         search: runs the search instead of calling it directly: called with the search (a
             function taking verify's extra keyword arguments, e.g. ``replay=``) and
             returns its result; a campaign replays a kept counterexample this way.
     """
+    if entry.check is not None:  # a check of its own (reservoirpy's readout), float64
+        return _checked_row(entry, dtype, max_examples, seed), None
     if dtype not in target.dtypes:
         return Row(entry.engine, entry.unit, entry.attributes, dtype, spec.name,
                    "unavailable", f"runs in {', '.join(target.dtypes)} only"), None
@@ -103,15 +108,53 @@ def run_row(entry: Entry, target, spec, dtype: str, max_examples: int, seed: int
 
     def plain(**more):
         return verify(target, spec=spec, dtype=dtype, max_examples=max_examples, seed=seed,
-                      progress=_saying(status, head), **more)
+                      progress=_saying(status, head), lengths=entry.lengths,
+                      min_length=entry.min_length, **more)
 
     result = plain() if search is None else search(plain)
-    verdict, detail = "conforms", ""
+    reading, result = _reading(entry, target, result, dtype, max_examples, seed)
+    verdict, detail = "conforms", f"follows the reading {reading}" if reading else ""
     if not result.ok:
         verdict, detail = diagnose(entry, result, max_examples, seed, dtype,
                                    _saying(status, head, "without the attribute: "))
-    return Row(entry.engine, entry.unit, entry.attributes, dtype, spec.name, verdict, detail,
-               result.gradients, time.perf_counter() - start, max_examples), result
+    extra = {k: v for k, v in (("reading", reading), ("values", entry.values)) if v}
+    return Row(entry.engine, entry.unit, entry.attributes, dtype, result.spec, verdict, detail,
+               result.gradients, time.perf_counter() - start, max_examples, extra), result
+
+
+def _reading(entry: Entry, target, result, dtype: str, max_examples: int, seed: int):
+    """(the reading the target follows, its result): for a row with readings that tell
+    the target's outputs apart, the first reading it conforms to; (None, ``result``) for
+    a row without them, or a target that follows none."""
+    if not entry.readings:
+        return None, result
+    specs = [(label, make()) for label, make in entry.readings]
+    if len({tuple(e.text for e in spec.equations) for _, spec in specs}) == 1:
+        return None, result  # the readings agree on this row
+    if result.ok:
+        return specs[0][0], result
+    for label, spec in specs[1:]:
+        again = verify(target, spec=spec, dtype=dtype, max_examples=max_examples, seed=seed,
+                       explain=False)
+        if again.ok:
+            return label, again
+    return None, result
+
+
+def _checked_row(entry: Entry, dtype: str, cases: int, seed: int) -> Row:
+    """The row of an entry that runs a check of its own instead of verify."""
+    start = time.perf_counter()
+    try:
+        entry.make()  # the engine is installed
+    except SeqcheckError as e:
+        return Row(entry.engine, entry.unit, entry.attributes, dtype, "-", "unavailable",
+                   str(e).splitlines()[0])
+    if dtype != "float64":
+        return Row(entry.engine, entry.unit, entry.attributes, dtype, "-", "unavailable",
+                   "runs in float64 only")
+    spec, verdict, detail, extra = entry.check(cases, seed)
+    return Row(entry.engine, entry.unit, entry.attributes, dtype, spec, verdict, detail,
+               None, time.perf_counter() - start, cases, extra)
 
 
 def diagnose(entry: Entry, result, max_examples: int, seed: int, dtype: str,
@@ -128,13 +171,20 @@ def diagnose(entry: Entry, result, max_examples: int, seed: int, dtype: str,
         try:
             base_spec = entry.baseline().default_spec()
             again = verify(target, spec=base_spec, dtype=dtype, max_examples=max_examples,
-                           seed=seed, explain=False, progress=progress)
+                           seed=seed, explain=False, progress=progress,
+                           lengths="fed" if entry.lengths else False,
+                           min_length=entry.min_length)
         except SeqcheckError:
             again = None
+        if again is not None and again.ok and entry.lengths:
+            return "ignores", ("is fed each row's length and computes every row over all T "
+                               "steps, as if it had none")
         if again is not None and again.ok:
             return "ignores", (f"accepts {format_attributes(entry.attributes)} and computes the "
                                "equations without it")
     first = check.divergences[0].describe() if check.divergences else ""
+    if entry.lengths and result.counterexample is not None:
+        first += f" (row lengths {result.counterexample.lengths.tolist()})"
     if result.explanation:
         first += f"; explained by: {result.explanation}"
     return "diverges", first
@@ -175,14 +225,14 @@ def format_table(rows: list[Row]) -> str:
     body = []
     for r in rows:
         verdict = r.verdict
-        if verdict == "conforms" and not r.gradients:
+        if verdict == "conforms" and r.gradients is False:  # None: not a verify row
             verdict += " (outputs only)"
         body.append((r.engine, r.unit, format_attributes(r.attributes), r.dtype, r.spec, verdict))
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
     lines = ["  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip()
              for line in (head, tuple("-" * w for w in widths), *body)]
     notes = [f"  {r.engine} {r.unit} ({format_attributes(r.attributes)}, {r.dtype}): {r.detail}"
-             for r in rows if r.verdict != "conforms" and r.detail]
+             for r in rows if r.detail and (r.verdict != "conforms" or r.extra.get("reading"))]
     if notes:
         lines += ["", "findings:", *notes]
     return "\n".join(lines)

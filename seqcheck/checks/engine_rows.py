@@ -30,6 +30,17 @@ class Entry:
         baseline: for an attribute row, the attributes without the one it sets, to tell
             an ignored attribute from a wrong result (None: no such comparison).
         spec: what to hold the target to (default: its ``default_spec()``).
+        lengths: the row's cases give each batch row its own length
+            (:mod:`seqcheck.spec.lengths`), the shortest ``min_length`` (default: the
+            target's); its baseline is then fed the same lengths and held to the
+            equations without them.
+        readings: for a row whose attribute the operator's text lets be read two ways,
+            ``((label, spec factory), ...)``, the default reading first (the row's spec):
+            the row reports which one the engine follows.
+        values: every attribute's value on the row, defaults included (``--json``).
+        check: for a row that is not a verify search (reservoirpy's readout fit),
+            ``check(cases, seed) -> (spec, verdict, detail, extra)``, run in float64;
+            ``make`` then only checks that the engine is installed.
     """
 
     engine: str
@@ -38,6 +49,11 @@ class Entry:
     make: Callable
     baseline: Callable | None = None
     spec: Callable | None = None
+    lengths: bool = False
+    min_length: int | None = None
+    check: Callable | None = None
+    readings: tuple = ()
+    values: dict | None = None
 
     @property
     def label(self) -> str:
@@ -53,8 +69,6 @@ def format_attributes(attributes: dict) -> str:
 
 
 def _torch_entries(device: str) -> list[Entry]:
-    from ..adapters.torch_nn import TorchTarget
-
     engine = "torch" if device == "cpu" else f"torch-{device}"
     rows = [("RNNCell", {}), ("LSTMCell", {}), ("GRUCell", {}),
             ("RNN", {}), ("LSTM", {}), ("GRU", {}),
@@ -63,17 +77,30 @@ def _torch_entries(device: str) -> list[Entry]:
             ("LSTM", {"num_layers": 2}), ("GRU", {"bidirectional": True}),
             ("LSTM", {"num_layers": 2, "bidirectional": True}),
             ("GRU", {"bias": False}), ("LSTM", {"proj_size": 2})]
+    packed = [("LSTM", {}, True), ("LSTM", {}, False), ("GRU", {"bidirectional": True}, False),
+              ("RNN", {"batch_first": True}, False),
+              ("LSTM", {"num_layers": 2, "bidirectional": True}, True)]
     out = []
     for unit, attrs in rows:
-        def make(unit=unit, attrs=attrs):
-            import torch
-
-            cls = getattr(torch.nn, unit)
-            factory = functools.partial(cls, **attrs) if attrs else cls
-            kwargs = {"device": device} if device != "cpu" else {}
-            return TorchTarget(factory, name=f"torch.nn.{unit}", **kwargs)
-        out.append(Entry(engine, unit, dict(attrs), make))
+        out.append(Entry(engine, unit, dict(attrs),
+                         functools.partial(_torch_target, unit, attrs, device)))
+    for unit, attrs, enforce in packed:  # PackedSequence rows (adapters/torch_nn/packing.py)
+        make = functools.partial(_torch_target, unit, attrs, device, enforce)
+        out.append(Entry(engine, unit, {**attrs, "lengths": "PackedSequence",
+                                        "enforce_sorted": enforce}, make, lengths=True))
     return out
+
+
+def _torch_target(unit: str, attrs: dict, device: str, enforce_sorted: bool = False):
+    import torch
+
+    from ..adapters.torch_nn import TorchTarget
+
+    cls = getattr(torch.nn, unit)
+    factory = functools.partial(cls, **attrs) if attrs else cls
+    kwargs = {"device": device} if device != "cpu" else {}
+    return TorchTarget(factory, name=f"torch.nn.{unit}", enforce_sorted=enforce_sorted,
+                       **kwargs)
 
 
 def _torchscript_entries() -> list[Entry]:
@@ -100,10 +127,55 @@ def _onnx_entries(engine: str) -> list[Entry]:
         for attrs in attribute_variants(op):
             make = functools.partial(OnnxTarget, engine, op, dict(attrs))
             baseline = None
-            if len(attrs) == 1:
-                baseline = functools.partial(OnnxTarget, engine, op, {})
-            out.append(Entry(engine, op, dict(attrs), make, baseline))
+            if len(attrs) == 1 or (len(attrs) == 2 and "activation_alpha" in attrs):
+                baseline = functools.partial(OnnxTarget, engine, op, _without(attrs))
+            out.append(Entry(engine, op, dict(attrs), make, baseline,
+                             readings=_onnx_readings(op, attrs), values=_values(op, attrs)))
+        for shortest, attrs in _LENGTH_ROWS:  # the node's sequence_lens input
+            node = {k: v for k, v in attrs.items() if k != "sequence_lens"}
+            make = functools.partial(OnnxTarget, engine, op, node)
+            out.append(Entry(engine, op, dict(attrs), make, make, lengths=True,
+                             min_length=shortest, values={**_values(op, node),
+                                                          "sequence_lens": attrs["sequence_lens"]}))
     return out
+
+
+def _without(attrs: dict) -> dict:
+    """The row's attributes without the one it tests: a parameter row's baseline is the
+    activation with its defaults; any other row's, the node's defaults."""
+    if "activation_alpha" in attrs or "activation_beta" in attrs:
+        return {k: v for k, v in attrs.items() if not k.startswith("activation_")}
+    return {}
+
+
+def _values(op: str, attrs: dict) -> dict:
+    """Every attribute of an ONNX row, defaults included, as JSON values."""
+    from ..adapters.onnx_attributes import DEFAULTS, validate_attributes
+
+    full = {**DEFAULTS[op], **validate_attributes(op, attrs)}
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in full.items()}
+
+
+def _onnx_readings(op: str, attrs: dict) -> tuple:
+    """((label, spec factory), ...) for the first attribute of the row whose reading
+    changes its equations (:data:`~seqcheck.adapters.onnx_attributes.READINGS`)."""
+    from ..adapters.onnx_attributes import DEFAULTS, READINGS, validate_attributes
+    from ..adapters.onnx_equations import onnx_spec, reads
+
+    full = {**DEFAULTS[op], **validate_attributes(op, attrs)}
+    for name, options in READINGS.items():
+        if reads(name, op, full):
+            return tuple((f"{name}: {o}", functools.partial(onnx_spec, op, attrs, {name: o}))
+                         for o in options)
+    return ()
+
+
+#: (shortest row, attributes) of the ONNX rows that feed ``sequence_lens``: rows of 1..T
+#: steps in each direction, and rows that may be empty (0 steps).
+_LENGTH_ROWS = ((1, {"sequence_lens": "1..T"}),
+                (1, {"sequence_lens": "1..T", "direction": "reverse"}),
+                (1, {"sequence_lens": "1..T", "direction": "bidirectional"}),
+                (0, {"sequence_lens": "0..T"}))
 
 
 def _reservoirpy_entries() -> list[Entry]:
@@ -119,7 +191,28 @@ def _reservoirpy_entries() -> list[Entry]:
         if NODES[node][1] != "esn":
             out.append(Entry("reservoirpy", node, {"held to": "its docstring"}, make,
                              spec=lambda make=make: make().documented_spec()))
+    return out + _readout_entries()
+
+
+def _readout_entries() -> list[Entry]:
+    """reservoirpy's readout fit and output feedback against seed 003's ridge readout
+    (:mod:`seqcheck.adapters.reservoirpy_readout`): not a verify search, a check of its own."""
+    from ..adapters.reservoirpy_readout import READOUT_ROWS, require_reservoirpy
+
+    out = []
+    for row in READOUT_ROWS:
+        attrs = dict(row["attributes"])
+        out.append(Entry("reservoirpy", attrs.pop("readout"), attrs, require_reservoirpy,
+                         check=functools.partial(_readout_check, row["attributes"])))
     return out
+
+
+def _readout_check(attributes: dict, cases: int, seed: int) -> tuple[str, str, str, dict]:
+    from ..adapters.reservoirpy_readout import run_readout_row
+
+    verdict, detail, extra = run_readout_row(attributes, seed=seed, cases=cases)
+    return ("esn" if attributes["readout"] == "Ridge" else "esn_feedback"), verdict, detail, \
+        extra
 
 
 def _compiled_entries() -> list[Entry]:
@@ -182,6 +275,12 @@ def _keras_entries() -> list[Entry]:
            for unit, attrs in rows]
     out.append(Entry("keras", "Bidirectional", {"layer": "LSTM"},
                      functools.partial(_keras_target, "Bidirectional", {})))
+    masked = [("LSTM", {}), ("GRU", {"reset_after": False}), ("SimpleRNN", {}),
+              ("LSTM", {"go_backwards": True}), ("Bidirectional", {"layer": "LSTM"})]
+    for unit, attrs in masked:  # rows of their own lengths, through Keras's mask=
+        build = {} if unit == "Bidirectional" else attrs
+        out.append(Entry("keras", unit, {**attrs, "mask": "lengths 0..T"},
+                         functools.partial(_keras_target, unit, build), lengths=True))
     return out
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from ...errors import SeqcheckError
 from ..onnx import stacked_slots
-from ..onnx_attributes import DEFAULTS, OPS, onnx_spec, show, validate_attributes
+from ..onnx_attributes import DEFAULTS, OPS, show, validate_attributes
+from ..onnx_equations import onnx_spec
 
 __all__ = ["INPUTS", "OUTPUTS", "RecurrentNode", "graph_spec", "read_node"]
 
@@ -143,7 +144,7 @@ def _activations(label: str, names: list[str], direction: str) -> tuple[str, ...
 def graph_spec(nodes: Sequence[RecurrentNode]):
     """The spec of the equations ONNX documents for ``nodes``, bottom layer first.
 
-    One node is :func:`~seqcheck.adapters.onnx_attributes.onnx_spec` of its op and
+    One node is :func:`~seqcheck.adapters.onnx_equations.onnx_spec` of its op and
     attributes; a stack of layers is that cell stacked by
     :func:`seqcheck.spec.compose.stacked` (every layer must have the same op and
     attributes).
