@@ -244,6 +244,8 @@ def test_the_new_attributes_parse_and_bad_ones_are_named():
         parse_attributes(["activations=Tanh,Relu"], "RNN")
     with pytest.raises(SeqcheckError, match="activation_alpha must be finite numbers"):
         parse_attributes(["activation_alpha=a"], "GRU")
+    with pytest.raises(SeqcheckError, match="sequence_lens is the node's input.*--lengths"):
+        parse_attributes(["sequence_lens=2,3"], "LSTM")
     with pytest.raises(SeqcheckError, match="layout must be 0 or 1"):
         parse_attributes(["layout=2"], "GRU")
     with pytest.raises(SeqcheckError, match="is read as 'f = 1 - i' or 'i = 1 - f'"):

@@ -69,7 +69,9 @@ DEFAULTS = {op: {"direction": "forward", "clip": None, "activations": DEFAULT_AC
                  "activation_alpha": (), "activation_beta": (), **own, "layout": 0}
             for op, own in _OWN.items()}
 #: ONNX attributes seqcheck does not take, and why.
-_REFUSED = {"hidden_size": "hidden_size is set from each case's H; do not pass it"}
+_REFUSED = {"hidden_size": "hidden_size is set from each case's H; do not pass it",
+            "sequence_lens": "sequence_lens is the node's input, fed from each case's row "
+                             "lengths: verify with --lengths (verify(..., lengths=True))"}
 #: What the operator's text leaves open: attribute -> its readings, the default first.
 READINGS = {"clip": ("gates", "gates and cell"), "input_forget": ("f = 1 - i", "i = 1 - f"),
             "activation_alpha": ALPHA_READINGS}

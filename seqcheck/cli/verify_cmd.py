@@ -26,7 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                        "parameters)")
     parser.add_argument("--attr", action="append", metavar="NAME=VALUE",
                         help="an ONNX attribute, repeatable: direction=reverse, clip=0.5, "
-                             "linear_before_reset=0, input_forget=1, activations=Relu, "
+                             "linear_before_reset=0, input_forget=1, activations=LeakyRelu "
+                             "(any ONNX activation; twice as many on a bidirectional node), "
+                             "activation_alpha=0.2, activation_beta=0.5, layout=1, "
                              "peepholes=1")
     parser.add_argument("--mapping", metavar="FILE",
                         help="a mapping file: how the spec's parameters are slices of the "
