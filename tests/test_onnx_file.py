@@ -39,6 +39,7 @@ from seqcheck.adapters.onnx_file import (  # noqa: E402
     export_model,
     export_targets,
 )
+from seqcheck.adapters.onnx_file.nodes import read_node  # noqa: E402
 from seqcheck.adapters.torch_nn import layout_for  # noqa: E402
 from seqcheck.cli import main  # noqa: E402
 
@@ -571,3 +572,40 @@ def test_cli_export_of_an_rnn_says_what_dynamo_wrote(capsys):
 def test_cli_usage_errors_exit_2(capsys, argv, message):
     code, out, err = _run(capsys, *argv)
     assert code == 2 and out == "" and message in err and "Traceback" not in err
+
+
+def _rnn_graph(**attributes):
+    """One time-major bidirectional RNN node, its weights initializers: x -> Y, Y_h."""
+    rng = np.random.default_rng(3)
+    inits = {"W": rng.uniform(-1, 1, (2, H, D)).astype(np.float32),
+             "R": rng.uniform(-1, 1, (2, H, H)).astype(np.float32),
+             "B": rng.uniform(-1, 1, (2, 2 * H)).astype(np.float32)}
+    node = helper.make_node("RNN", ["x", "W", "R", "B", "", "h0"], ["Y", "Y_h"], hidden_size=H,
+                            direction="bidirectional", **attributes)
+    graph = helper.make_graph(
+        [node], "rnn",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["T", "B", D]),
+         helper.make_tensor_value_info("h0", TensorProto.FLOAT, [2, "B", H])],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in ("Y", "Y_h")],
+        [numpy_helper.from_array(v, k) for k, v in inits.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)])
+    model.ir_version = 10
+    return model
+
+
+def test_a_graphs_node_with_per_direction_activations_and_their_alpha_is_read():
+    model = _rnn_graph(activations=["LeakyRelu", "Tanh"], activation_alpha=[0.25])
+    target = OnnxFileTarget(model)
+    spec = target.default_spec()
+    assert spec.equation("h_l0").text.startswith("leaky_relu(")
+    assert spec.equation("h_l0_reverse").text.startswith("tanh(")
+    assert seqcheck.verify(target, max_examples=10).ok  # onnxruntime runs it as read
+    wrong = OnnxFileTarget(_rnn_graph(activations=["LeakyRelu", "Tanh"]))  # alpha 0.01
+    assert not seqcheck.verify(wrong, spec=spec, max_examples=25).ok
+
+
+def test_a_graphs_sequence_lens_input_is_refused_with_the_command_that_checks_it():
+    node = helper.make_node("GRU", ["x", "W", "R", "B", "lens", "h0"], ["Y"], hidden_size=H)
+    with pytest.raises(SeqcheckError, match=r"(?s)reads sequence_lens \(.lens.\).*"
+                                            r"seqcheck verify onnxruntime:GRU --lengths"):
+        read_node(node, 0)

@@ -4,8 +4,8 @@
 outputs by role (ONNX's ``X, W, R, B, sequence_lens, initial_h, initial_c, P`` and
 ``Y, Y_h, Y_c``), its ``layout``, and the attributes that change its equations, checked
 and typed by :func:`seqcheck.adapters.onnx_attributes.validate_attributes` -- so anything
-seqcheck does not model (``activation_alpha``, an Affine activation, a different
-activation per direction, a ``sequence_lens`` input) is an error, never ignored.
+seqcheck does not model (a ``sequence_lens`` input of a graph, a different activation per
+direction in a stack of layers) is an error, never ignored.
 :func:`graph_spec` is the spec the operator documents for a stack of such nodes.
 """
 
@@ -108,9 +108,11 @@ def read_node(node, index: int) -> RecurrentNode:
     if layout not in (0, 1):
         raise SeqcheckError(f"{label} has layout={layout}; ONNX defines 0 and 1")
     if "sequence_lens" in inputs:
-        raise SeqcheckError(f"{label} reads sequence_lens ({inputs['sequence_lens']!r}): "
-                            "sequences of different lengths in one batch are not supported; "
-                            "seqcheck runs every sequence of a batch to the same length")
+        raise SeqcheckError(f"{label} reads sequence_lens ({inputs['sequence_lens']!r}): a "
+                            "graph's own lengths input is not fed; seqcheck runs every "
+                            "sequence of a graph's batch to the same length\n  hint: to check "
+                            "how an engine runs sequence_lens, verify the node itself: "
+                            f"seqcheck verify onnxruntime:{op} --lengths")
     attrs = {}
     for name, value in raw.items():
         if name == "direction":
@@ -130,15 +132,12 @@ def read_node(node, index: int) -> RecurrentNode:
 
 
 def _activations(label: str, names: list[str], direction: str) -> tuple[str, ...]:
-    """One direction's activations; a bidirectional node lists both, which must agree."""
-    if direction != "bidirectional":
-        return tuple(names)
+    """The activations as :func:`validate_attributes` takes them: a bidirectional node lists
+    both directions', one list where they agree."""
     half = len(names) // 2
-    if len(names) % 2 or names[:half] != names[half:]:
-        raise SeqcheckError(f"{label} applies activations {', '.join(names)}: a different "
-                            "list per direction is not supported; a bidirectional spec runs "
-                            "one cell in both directions")
-    return tuple(names[:half])
+    if direction == "bidirectional" and not len(names) % 2 and names[:half] == names[half:]:
+        return tuple(names[:half])
+    return tuple(names)
 
 
 def graph_spec(nodes: Sequence[RecurrentNode]):
@@ -159,6 +158,10 @@ def graph_spec(nodes: Sequence[RecurrentNode]):
     first = nodes[0]
     if len(nodes) == 1:
         return onnx_spec(first.op, first.attributes)
+    k = {"RNN": 1, "GRU": 2, "LSTM": 3}[first.op]
+    if len(first.attributes.get("activations", ())) > k:
+        raise SeqcheckError(f"{first.describe()} applies a different activation list per "
+                            "direction: a stack of layers runs one cell in both directions")
     for node in nodes[1:]:
         if (node.op, dict(node.attributes)) != (first.op, dict(first.attributes)):
             raise SeqcheckError(
