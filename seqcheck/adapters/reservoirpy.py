@@ -33,7 +33,8 @@ import numpy as np
 from ..errors import SeqcheckError
 from .base import Observed, Target
 
-__all__ = ["NODES", "ReservoirpyTarget", "external_spec", "local_plasticity_spec"]
+__all__ = ["NODES", "ReservoirpyTarget", "external_spec", "import_reservoirpy",
+           "local_plasticity_spec"]
 
 #: node name -> (the spec its code follows, the spec its docstring states)
 NODES = {
@@ -93,7 +94,10 @@ def _spec(kind: str):
             "local_plasticity": local_plasticity_spec}[kind]()
 
 
-def _nodes():
+def import_reservoirpy(reads: str = "seqcheck's targets follow the nodes of reservoirpy 0.4 "
+                                     "(0.3's Reservoir has another constructor)"):
+    """(reservoirpy, reservoirpy.nodes); a :class:`SeqcheckError` with the install hint
+    when it is missing, or older than 0.4 (``reads``: what of 0.4 the caller relies on)."""
     try:
         import reservoirpy
         import reservoirpy.nodes as nodes
@@ -102,10 +106,13 @@ def _nodes():
                             "'seqcheck[esn]'") from None
     version = reservoirpy.__version__
     if tuple(int(p) for p in re.findall(r"\d+", version)[:2]) < (0, 4):
-        raise SeqcheckError(f"reservoirpy {version} is installed; seqcheck's targets follow "
-                            "the nodes of reservoirpy 0.4 (0.3's Reservoir has another "
-                            "constructor): pip install 'reservoirpy>=0.4'")
-    return nodes
+        raise SeqcheckError(f"reservoirpy {version} is installed; {reads}: pip install "
+                            "'reservoirpy>=0.4'")
+    return reservoirpy, nodes
+
+
+def _nodes():
+    return import_reservoirpy()[1]
 
 
 class ReservoirpyTarget(Target):

@@ -45,11 +45,10 @@ N_y + 1) eps (the draws are contractive, ||W||_2 <= 0.9).
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from ..errors import SeqcheckError
+from .reservoirpy import import_reservoirpy
 
 __all__ = ["FEEDBACK_READINGS", "LECTURE_FEEDBACK", "LECTURE_READOUT", "READINGS", "READOUT_ROWS",
            "draw_feedback_case", "draw_readout_case", "feedback_reference", "fit_reservoirpy",
@@ -62,17 +61,7 @@ EPS = np.finfo(np.float64).eps
 def _reservoirpy():
     """(reservoirpy, reservoirpy.nodes); a :class:`SeqcheckError` with the install hint
     unless reservoirpy >= 0.4 is installed (:func:`require_reservoirpy`, for a row)."""
-    try:
-        import reservoirpy
-        import reservoirpy.nodes as nodes
-    except ImportError as e:
-        raise SeqcheckError(f"reservoirpy is not installed ({e}): pip install "
-                            "'seqcheck[esn]'") from None
-    version = reservoirpy.__version__
-    if tuple(int(p) for p in re.findall(r"\d+", version)[:2]) < (0, 4):
-        raise SeqcheckError(f"reservoirpy {version} is installed; these rows read reservoirpy "
-                            "0.4's Ridge and Model: pip install 'reservoirpy>=0.4'")
-    return reservoirpy, nodes
+    return import_reservoirpy("these rows read reservoirpy 0.4's Ridge and Model")
 
 
 require_reservoirpy = _reservoirpy
