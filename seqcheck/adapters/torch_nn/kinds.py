@@ -186,22 +186,9 @@ class SequenceLayout(ModuleBuilding, Layout):
                 out, last = run_packed(module, x, hx, lengths, enforce_sorted=enforce_sorted,
                                        batch_first=self.batch_first)
             else:
-                result = module(x.transpose(0, 1) if self.batch_first else x,
-                                hx if len(hx) > 1 else hx[0])
-        expected = "(output, (h_n, c_n))" if len(hx) > 1 else "(output, h_n)"
-        try:
-            if lengths is None:
-                out, last = result
-                last = tuple(last) if len(hx) > 1 else (last,)
-                if self.batch_first:
-                    out = out.transpose(0, 1)
-        except (TypeError, ValueError):
-            raise SeqcheckError(f"{self.target}(x, hx) returned {type(result).__name__}; "
-                                f"expected {expected} as torch.nn.{self.family.sequence} "
-                                "does") from None
-        if len(last) != len(hx):
-            raise SeqcheckError(f"{self.target}(x, hx) returned {len(last)} final states; "
-                                f"expected {expected}")
+                out, last = self._unpacked(module(x.transpose(0, 1) if self.batch_first else x,
+                                                  hx if len(hx) > 1 else hx[0]), len(hx))
+                out = out.transpose(0, 1) if self.batch_first else out
         width = n[self.outputs[0]]
         expect_shape(out, (T, B, len(self.outputs) * width), "output")
         # torch puts the directions side by side: forward h in [:n], backward h in [n:]
@@ -212,6 +199,21 @@ class SequenceLayout(ModuleBuilding, Layout):
             for k, sfx in enumerate(chains):
                 final[s + sfx] = v[k]
         return per_step, final
+
+    def _unpacked(self, result, states: int) -> tuple:
+        """``(output, final states as a tuple)`` from what the module returned, checked."""
+        expected = "(output, (h_n, c_n))" if states > 1 else "(output, h_n)"
+        try:
+            out, last = result
+            last = tuple(last) if states > 1 else (last,)
+        except (TypeError, ValueError):
+            raise SeqcheckError(f"{self.target}(x, hx) returned {type(result).__name__}; "
+                                f"expected {expected} as torch.nn.{self.family.sequence} "
+                                "does") from None
+        if len(last) != states:
+            raise SeqcheckError(f"{self.target}(x, hx) returned {len(last)} final states; "
+                                f"expected {expected}")
+        return out, last
 
 
 def layout_of_module(module) -> Layout:
