@@ -481,6 +481,8 @@ def test_on_jax_keras_conforms_and_a_swapped_gate_is_found(tmp_path):
                            ("Bi", L.Bidirectional(L.LSTM(2), merge_mode=None))]:
             r = seqcheck.verify(obj, max_examples=2, seed=12)
             out[label] = [r.ok, r.spec, r.gradients]
+        masked = seqcheck.verify(L.LSTM, lengths=True, max_examples=3, seed=12)
+        out["masked"] = [masked.ok, masked.spec, masked.gradients]
         r = seqcheck.verify(KerasTarget(SwappedGRU), max_examples=3, seed=12, shrink=False,
                             explain=False)
         out["swapped"] = [r.ok, r.check.divergences[0].what if r.check else None]
@@ -512,6 +514,7 @@ def test_on_jax_keras_conforms_and_a_swapped_gate_is_found(tmp_path):
     assert out["GRU"] == [True, "gru", True]
     assert out["LSTMCell"] == [True, "lstm", True]
     assert out["Bi"] == [True, "lstm_bidirectional", True]
+    assert out["masked"] == [True, "lstm_lengths", True]  # mask= through stateless_call
     assert out["swapped"] == [False, "output h"]
     assert out["dtypes64"] == ["float32", "float64"]
     assert 1e-12 < out["lstm64"] < 1e-5  # keras.ops.matmul: float64 in, float32 out
