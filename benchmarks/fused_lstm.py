@@ -19,6 +19,8 @@ emit it:
 
 It checks its values and gradients against the compiled spec, then times itself, the
 compiled spec and torch.nn.LSTM (forward + autograd backward) alternately, one thread.
+One more row, ``gemms_only_t``, makes the prototype's torch matrix products alone
+(:func:`torch_gemms`): the floor of code that multiplies step by step with torch's GEMM.
 """
 
 from __future__ import annotations
@@ -172,8 +174,36 @@ def torch_backward(params, x, values, seed_h):
     return {"params": out, "inputs": {"x": gx}, "initial": {"h": dh_next, "c": dc}}
 
 
+def torch_gemms(params, x):
+    """Only the matrix products of :func:`torch_forward` and :func:`torch_backward`.
+
+    The same shapes and the same operands' layouts, one after another, with no
+    element-wise work between them: the floor of any code that makes these products
+    with torch's own GEMM (MKL) one step at a time.
+    """
+    import torch
+
+    T, B, D = x.shape
+    Wi, Wh, b = _stacked(params, torch.cat)
+    H = Wh.shape[1]
+    Z = torch.addmm(b, x.reshape(T * B, D), Wi.T).reshape(T, B, 4 * H)
+    h = x.new_zeros((B, H))
+    WhT = Wh.T
+    for t in range(T):
+        torch.addmm(Z[t], h, WhT)
+    dZ = x.new_zeros((T, B, 4 * H))
+    Hs = x.new_zeros((T, B, H))
+    for t in range(T - 1, -1, -1):
+        dZ[t] @ Wh
+    flat = dZ.reshape(T * B, 4 * H)
+    flat.T @ x.reshape(T * B, D)
+    dZ[1:].reshape((T - 1) * B, 4 * H).T @ Hs[:-1].reshape((T - 1) * B, H)
+    flat @ Wi
+
+
 def _runners(spec, B, D, H, T, dtype) -> list:
-    """[prototype numpy, prototype torch, compiled numpy, compiled torch, torch.nn.LSTM]."""
+    """[prototype numpy, prototype torch, compiled numpy, compiled torch, torch GEMMs only,
+    torch.nn.LSTM]."""
     import torch
 
     from seqcheck.bench.lstm import _lstm_runners
@@ -192,10 +222,14 @@ def _runners(spec, B, D, H, T, dtype) -> list:
             v = torch_forward(tparams, tx)
             return v, torch_backward(tparams, tx, v, tseed)
 
+    def gemms_only_t():
+        with torch.no_grad():
+            torch_gemms(tparams, tx)
+
     compiled_np, compiled_t, nn = r["numpy"], r["torch"], r["nn"]
     compiled_np.__name__, compiled_t.__name__, nn.__name__ = "compiled_np", "compiled_t", "nn"
     compiled_np.compiled, compiled_np.case = r["compiled"][0], r["case"]
-    return [prototype_np, prototype_t, compiled_np, compiled_t, nn]
+    return [prototype_np, prototype_t, compiled_np, compiled_t, gemms_only_t, nn]
 
 
 def main(argv=None) -> None:
@@ -233,7 +267,7 @@ def main(argv=None) -> None:
             print(f"{dtype} (B, D, H, T) = {(B, D, H, T)}; prototype vs compiled spec: "
                   f"max rel diff {worst:.1e}")
             for fn, s in zip(fns, secs):
-                print(f"  {fn.__name__:<12} {s * 1e3:8.1f} ms  {s / base:5.2f}× torch.nn.LSTM")
+                print(f"  {fn.__name__:<13} {s * 1e3:8.1f} ms  {s / base:5.2f}× torch.nn.LSTM")
 
 
 if __name__ == "__main__":

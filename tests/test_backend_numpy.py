@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from seqcheck import CompileError, ShapeError, catalogue, compile_numpy, load_spec, loads_spec
+from seqcheck.backends.namespaces import NumpyNamespace
 from seqcheck.backends.numpy_backend import compile_expression
 from seqcheck.backends.printer import ArrayPrinter as NumpyPrinter
 from seqcheck.spec.functions import relu, sigmoid
@@ -74,11 +75,26 @@ def test_generated_source_is_readable_python():
 
 def test_row_and_column_forms_print_as_their_math():
     # seed 004 writes W_ii x (W of shape (H, D)); seed 000 writes X W_xf (W of shape (d, n)).
-    # (the code without the stacking pass, which would join these products)
+    # (the code without the stacking pass, which would join these products; over every
+    # step at once, before the loop, a product is one (T·B)-row _xp.matmul)
     from seqcheck.backends.codegen import module_source
 
-    assert "x @ W_ii.T" in module_source(load_spec("lstm"), stack=False)
-    assert "X @ W_xf" in module_source(load_spec("lstm_seed000"), stack=False)
+    assert "_xp.matmul(x, W_ii.T)" in module_source(load_spec("lstm"), stack=False)
+    assert "_xp.matmul(X, W_xf)" in module_source(load_spec("lstm_seed000"), stack=False)
+
+
+def test_a_sequence_of_rows_is_one_product():
+    # NumPy's own ``@`` multiplies a (T, B, n) stack as T products; matmul folds the rows
+    xp = NumpyNamespace(np.float64)
+    rng = np.random.default_rng(0)
+    a, w = rng.normal(size=(5, 3, 4)), rng.normal(size=(4, 6))
+    expected = np.einsum("tbi,ij->tbj", a, w)
+    np.testing.assert_allclose(xp.matmul(a, w), expected, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(xp.matmul(a[:, 0], w), expected[:, 0], rtol=1e-13, atol=1e-13)
+    # a non-contiguous view (a gate's slice of the stacked deltas) too
+    np.testing.assert_allclose(xp.matmul(a[..., 1:3], w[1:3]),
+                               np.einsum("tbi,ij->tbj", a[..., 1:3], w[1:3]), rtol=1e-13,
+                               atol=1e-13)
 
 
 def test_unprintable_expression_is_an_error_naming_it():

@@ -158,12 +158,15 @@ def _function(source: str, name: str) -> ast.FunctionDef:
 
 
 def _products(node) -> int:
-    """Matrix products (``@``) one execution of ``node`` evaluates: of an ``if``, the
-    costlier branch (the generated code's ``if _t >= 1: ... else: ...``)."""
+    """Matrix products (``@``, and ``_xp.matmul`` over whole sequences) one execution of
+    ``node`` evaluates: of an ``if``, the costlier branch (the generated code's
+    ``if _t >= 1: ... else: ...``)."""
     if isinstance(node, ast.If):
         return _products(node.test) + max(sum(map(_products, node.body)),
                                           sum(map(_products, node.orelse)))
-    own = int(isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult))
+    own = int(isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult)
+              or isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr == "matmul")
     return own + sum(_products(c) for c in ast.iter_child_nodes(node))
 
 

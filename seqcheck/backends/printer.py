@@ -15,6 +15,8 @@ naming it, never partial code.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import sympy as sp
 from sympy import BlockMatrix, HadamardPower, HadamardProduct, MatAdd, MatMul, MatPow, OneMatrix
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
@@ -26,6 +28,8 @@ from sympy.printing.numpy import NumPyPrinter
 from ..errors import CompileError
 from ..printing import split_ref
 from ..spec.functions import ACTIVATIONS, EntrySum, LogSoftmax, Softmax, clip, relu, sigmoid
+from .code_text import ident, is_atomic
+from .code_text import paren_text as _paren_text
 
 __all__ = ["ArrayPrinter", "HANDLED", "ident", "is_atomic"]
 
@@ -35,50 +39,6 @@ HANDLED = frozenset({MatAdd, MatMul, MatPow, HadamardProduct, HadamardPower,
                      ElementwiseApplyFunction, BlockMatrix, OneMatrix, sp.ZeroMatrix,
                      sp.Transpose, sp.MatrixSymbol, MatrixSlice, DiagMatrix, Softmax,
                      LogSoftmax})
-
-
-def ident(name: str, offset: int = 0) -> str:
-    """Python identifier of ``name`` at ``t + offset``: ``h``, ``h_tm1``, ``h_tp1``."""
-    if offset == 0:
-        return name
-    return f"{name}_t{'m' if offset < 0 else 'p'}{abs(offset)}"
-
-
-def _is_call(s: str) -> bool:
-    """True for ``name(...)`` whose final parenthesis closes the first one."""
-    head = s.split("(", 1)[0]
-    if not head or not head.replace(".", "_").isidentifier() or not s.endswith(")"):
-        return False
-    depth = 0
-    for k, ch in enumerate(s[len(head):]):
-        depth += ch == "("
-        depth -= ch == ")"
-        if depth == 0:
-            return k == len(s) - len(head) - 1
-    return False
-
-
-def is_atomic(s: str) -> bool:
-    """A name, a number, a call or a fully parenthesised text: safe next to any operator."""
-    if s.replace(".", "_").isidentifier() or _is_call(s):
-        return True
-    try:
-        float(s)
-        return not s.startswith("-")
-    except ValueError:
-        pass
-    if s.startswith("(") and s.endswith(")"):
-        depth = 0
-        for k, ch in enumerate(s):
-            depth += ch == "("
-            depth -= ch == ")"
-            if depth == 0:
-                return k == len(s) - 1
-    return False
-
-
-def _paren_text(s: str) -> str:
-    return s if is_atomic(s) else f"({s})"
 
 
 def _column_of(row):
@@ -124,7 +84,24 @@ class ArrayPrinter(NumPyPrinter):
         super().__init__({"fully_qualified_modules": True, "inline": True})
         self.batched = set(batched)
         self.where = where
+        #: True while printing code for every step at once: a vector-matrix product is
+        #: then ``_xp.matmul(v, W)``, one (T·B)-row product on every backend.
+        self.whole = False
         self._lambda_args: dict = {}
+
+    @contextmanager
+    def at_once(self, whole: bool = True):
+        """Print code for every step at once (:attr:`whole`) inside the block; ``False``
+        prints a product as one step's (the comments that name unstacked products)."""
+        before, self.whole = self.whole, whole
+        try:
+            yield self
+        finally:
+            self.whole = before
+
+    def matmul(self, v: str, weights: str) -> str:
+        """``v @ weights``, or ``_xp.matmul(v, weights)`` while printing whole sequences."""
+        return f"_xp.matmul({v}, {weights})" if self.whole else f"{_paren_text(v)} @ {weights}"
 
     def _print(self, expr, **kwargs):
         if isinstance(expr, MatrixExpr) and type(expr) not in HANDLED:
@@ -310,7 +287,7 @@ class ArrayPrinter(NumPyPrinter):
             if isinstance(a, DiagMatrix):
                 out = f"{self._paren(a.args[0])} * {_paren_text(out)}"
             else:
-                out = f"{_paren_text(out)} @ {self._transposed(a)}"
+                out = self.matmul(out, self._transposed(a))
         return out
 
     def _transposed(self, a) -> str:

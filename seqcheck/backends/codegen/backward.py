@@ -104,7 +104,8 @@ def backward_code(spec: Spec, derivation, seeded: tuple[str, ...], p: ArrayPrint
             needed = [r for r in refs_of(exprs) if not r[0].startswith(("adj_", "d_"))]
             needed += [(eq.target, 0) for eq in eqs if (eq.target, 0) not in needed]
             bind_refs(spec, needed, w)
-            _adjoints(spec, eqs, seeded, nonlocal_to, sweep_of, p, w, "    ", whole=True)
+            with p.at_once():
+                _adjoints(spec, eqs, seeded, nonlocal_to, sweep_of, p, w, "    ", whole=True)
             continue
         forward_in_time = sweep.direction > 0
         w(f"    # sweep {k} in reverse: {', '.join(reversed(variables))} "
@@ -148,25 +149,8 @@ def backward_code(spec: Spec, derivation, seeded: tuple[str, ...], p: ArrayPrint
         for (acc, off), texts in shifted.items():
             _emit_shifted(w, acc, off, " + ".join(texts))
         if deferred:
-            w("    # contributions to parameters, inputs and earlier sweeps, for every step "
-              "at once")
-            for sym in stored:
-                w(f"    {sym.name} = {sym.name}_all")
-            if plan:
-                plan.views(p, w)
-            refs = [r for r in refs_of([c.expr for _, c in deferred] + [e for _, e in late])
-                    if not r[0].startswith(("adj_", "d_"))]
-            bind_refs(spec, refs, w)
-            for sym, expr in late:
-                p.where = f"an intermediate adjoint of spec {spec.name!r}"
-                w(f"    {sym.name} = {p._print(expr)}")
-            if plan:
-                plan.after_loop(p, w)
-            for eq, c in deferred:
-                if id(c) in handled:
-                    continue
-                p.where = f"the adjoint of equation {eq.target!r} of spec {spec.name!r}"
-                _emit(spec, c, p, w, "    ", set(), sweep_of, eq.target, whole=True)
+            _after_loop(spec, deferred, late, stored, plan, handled, sweep_of, p, w)
+    # initial values: gradients w.r.t. the states' initial values, and through them
     # initial values: gradients w.r.t. the states' initial values, and through them
     for ieq in derivation.inits:
         state = ieq.target[: -len("_init")]
@@ -195,6 +179,30 @@ def _adjoint_symbols(exprs) -> list:
             if isinstance(s, (sp.Symbol, sp.MatrixSymbol)) and s.name.startswith(("adj_", "d_")):
                 seen.setdefault(s.name, s)
     return list(seen.values())
+
+
+def _after_loop(spec, deferred, late, stored, plan, handled, sweep_of, p, w) -> None:
+    """What a recurrent sweep's backward gives parameters, sequence inputs and earlier
+    sweeps, for every step at once (one (T·B)-row product each), after its loop."""
+    w("    # contributions to parameters, inputs and earlier sweeps, for every step at once")
+    with p.at_once():
+        for sym in stored:
+            w(f"    {sym.name} = {sym.name}_all")
+        if plan:
+            plan.views(p, w)
+        refs = [r for r in refs_of([c.expr for _, c in deferred] + [e for _, e in late])
+                if not r[0].startswith(("adj_", "d_"))]
+        bind_refs(spec, refs, w)
+        for sym, expr in late:
+            p.where = f"an intermediate adjoint of spec {spec.name!r}"
+            w(f"    {sym.name} = {p._print(expr)}")
+        if plan:
+            plan.after_loop(p, w)
+        for eq, c in deferred:
+            if id(c) in handled:
+                continue
+            p.where = f"the adjoint of equation {eq.target!r} of spec {spec.name!r}"
+            _emit(spec, c, p, w, "    ", set(), sweep_of, eq.target, whole=True)
 
 
 def _deferred_temps(eqs, deferred_ids: set[int]) -> list:

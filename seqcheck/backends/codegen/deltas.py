@@ -155,7 +155,7 @@ class DeltaPlan:
             name = self.names[id(g)]
             targets = ", ".join(dict.fromkeys(m[0].to for m in g.members))
             if g.kind == "input":
-                w(f"    g_{g.key} += {self._run(g, p)} @ {name}")
+                w(f"    g_{g.key} += {p.matmul(self._run(g, p), name)}")
                 continue
             if g.kind == "param":
                 w(f"    # {targets}: one outer product over the stacked deltas, split")

@@ -102,7 +102,8 @@ def forward_code(spec: Spec, p: ArrayPrinter, w, *, kept=(), stack: bool = True,
         mine = [kv for kv in kept if kv.owner in sweep.variables]
         repl = {kv.node: kv.symbol for kv in mine}
         if sweep.direction == 0:
-            _whole_sweep(spec, sweep, n, mine, repl, p, w)
+            with p.at_once():
+                _whole_sweep(spec, sweep, n, mine, repl, p, w)
         else:
             _recurrent_sweep(spec, sweep, n, mine, repl, earlier, used, p, w, stack, lists)
         earlier.update(sweep.variables)
@@ -157,6 +158,7 @@ def _recurrent_sweep(spec, sweep, n, mine, repl, earlier, used, p, w, stack, lis
     bodies = dict(zip(names, exprs))
     folded = {label for f in fused.values() if f.parts is not None for label in f.labels}
     if hoisted:
+        p.whole = True  # every step at once, until the loop
         w("    # the parts that read only inputs, parameters and earlier sweeps, every step at "
           "once")
         bind_refs(spec, [r for r in refs_of([e for _, e in hoisted])], w)
@@ -173,6 +175,7 @@ def _recurrent_sweep(spec, sweep, n, mine, repl, earlier, used, p, w, stack, lis
             p.where = f"the input parts of {', '.join(f.labels)} in spec {spec.name!r}"
             w(f"    # the input parts {', '.join(f.labels)} side by side")
             w(f"    {f.line(p)}")
+    p.whole = False
     for s in stacks:
         p.batched.add(s.product)
         w(f"    # the weights side by side: one product per step for {s.comment(p)}")

@@ -22,7 +22,7 @@ from sympy import MatMul, MatrixSymbol, Transpose
 
 from ...printing import split_ref
 from ...spec.model import Spec
-from ..printer import ArrayPrinter, ident, is_atomic
+from ..printer import ArrayPrinter, ident
 from .reads import unused_name
 
 __all__ = ["FusedInputs", "Stack", "fuse_inputs", "operand_tag", "stack_products",
@@ -78,13 +78,13 @@ class Stack:
         return f"{self.weights} = _xp.concat({', '.join(p._print(a.T) for a in self.factors)})"
 
     def product_text(self, p: ArrayPrinter) -> str:
-        """The stacked product: ``h_tm1 @ _W_h_tm1``."""
-        v = p._print(self.operand)
-        return f"{v if is_atomic(v) else f'({v})'} @ {self.weights}"
+        """The stacked product: ``h_tm1 @ _W_h_tm1`` (``_xp.matmul`` over whole sequences)."""
+        return p.matmul(p._print(self.operand), self.weights)
 
     def comment(self, p: ArrayPrinter) -> str:
         """What the product stands for, as the unstacked code would print it."""
-        return ", ".join(p._print(MatMul(a, self.operand)) for a in self.factors)
+        with p.at_once(False):
+            return ", ".join(p._print(MatMul(a, self.operand)) for a in self.factors)
 
 
 def stack_products(exprs: list, spec: Spec, used: set[str], stem: str = "v"
