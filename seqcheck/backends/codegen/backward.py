@@ -151,7 +151,6 @@ def backward_code(spec: Spec, derivation, seeded: tuple[str, ...], p: ArrayPrint
         if deferred:
             _after_loop(spec, deferred, late, stored, plan, handled, sweep_of, p, w)
     # initial values: gradients w.r.t. the states' initial values, and through them
-    # initial values: gradients w.r.t. the states' initial values, and through them
     for ieq in derivation.inits:
         state = ieq.target[: -len("_init")]
         w(f"    if {state!r} not in initial:")

@@ -158,24 +158,7 @@ def _recurrent_sweep(spec, sweep, n, mine, repl, earlier, used, p, w, stack, lis
     bodies = dict(zip(names, exprs))
     folded = {label for f in fused.values() if f.parts is not None for label in f.labels}
     if hoisted:
-        p.whole = True  # every step at once, until the loop
-        w("    # the parts that read only inputs, parameters and earlier sweeps, every step at "
-          "once")
-        bind_refs(spec, [r for r in refs_of([e for _, e in hoisted])], w)
-        for s in hstacks:
-            p.batched.add(s.product)
-            w(f"    # one product for {s.comment(p)}, every step at once")
-            w(f"    {s.weights_line(p)}")
-            w(f"    {s.product} = {s.product_text(p)}")
-        for (label, _), e in zip(hoisted, hexprs):
-            if label not in folded:
-                p.where = f"the input part of equation {label!r} of spec {spec.name!r}"
-                w(f"    {label}_seq = {p._print(e)}")
-        for f in fused.values():
-            p.where = f"the input parts of {', '.join(f.labels)} in spec {spec.name!r}"
-            w(f"    # the input parts {', '.join(f.labels)} side by side")
-            w(f"    {f.line(p)}")
-    p.whole = False
+        _hoisted_code(spec, hoisted, hexprs, hstacks, fused, folded, p, w)
     for s in stacks:
         p.batched.add(s.product)
         w(f"    # the weights side by side: one product per step for {s.comment(p)}")
@@ -227,3 +210,25 @@ def _recurrent_sweep(spec, sweep, n, mine, repl, earlier, used, p, w, stack, lis
 def _name_of(item) -> str:
     """The identifier a loop body reads for a stacked product or a kept value."""
     return item.product if isinstance(item, Stack) else item.name
+
+
+def _hoisted_code(spec, hoisted, hexprs, hstacks, fused, folded, p, w) -> None:
+    """The parts of a recurrent sweep that read only inputs, parameters and earlier
+    sweeps, for every step at once before its loop (one (T·B)-row product each)."""
+    with p.at_once():
+        w("    # the parts that read only inputs, parameters and earlier sweeps, every step at "
+          "once")
+        bind_refs(spec, [r for r in refs_of([e for _, e in hoisted])], w)
+        for s in hstacks:
+            p.batched.add(s.product)
+            w(f"    # one product for {s.comment(p)}, every step at once")
+            w(f"    {s.weights_line(p)}")
+            w(f"    {s.product} = {s.product_text(p)}")
+        for (label, _), e in zip(hoisted, hexprs):
+            if label not in folded:
+                p.where = f"the input part of equation {label!r} of spec {spec.name!r}"
+                w(f"    {label}_seq = {p._print(e)}")
+        for f in fused.values():
+            p.where = f"the input parts of {', '.join(f.labels)} in spec {spec.name!r}"
+            w(f"    # the input parts {', '.join(f.labels)} side by side")
+            w(f"    {f.line(p)}")
