@@ -23,7 +23,7 @@ MAX_LINES = 400
 # below; an import from a higher layer is an upward arrow. Each entry is the first
 # component under seqcheck/ (a subpackage or a top-level module).
 LAYERS = (
-    ("_version", "errors", "display", "paths"),
+    ("_version", "errors", "display", "paths", "blas"),
     ("spec", "catalogue"),
     ("printing",),
     ("graph",),

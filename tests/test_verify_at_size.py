@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+from seqcheck.blas import cpu_flags, kernel_hint, openblas_core
 from seqcheck.checks.verify import Checker
 from seqcheck.checks.verify.at_size import (
     FACTORS,
@@ -164,6 +165,11 @@ def test_torch_lstm_conforms_at_a_size_and_the_model_is_far_looser_there():
     assert result.result.examples == 2 and len(result.seconds) == 2
     assert 0 < max(result.margins) < 1
     assert result.peak_memory > 0
+    # the kernels NumPy ran, and the hint exactly where they leave AVX-512 unused
+    assert result.blas == openblas_core()
+    assert result.hint == kernel_hint(result.blas, cpu_flags())
+    assert (f"note: {result.hint}" in result.format_text()) == (result.hint is not None)
+    assert result.as_dict()["openblas_kernels"] == result.blas
     tgt = make_target(written_out())
     spec = tgt.default_spec()
     size = parse_size(MID)

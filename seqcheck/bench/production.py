@@ -44,7 +44,7 @@ def bench_production(cases: int, recorded, say, size: str = "production") -> lis
     params = {**dict(profile.sizes), "T": profile.steps, "B": profile.batch,
               **dict(profile.module), "cases": len(result.seconds),
               "total_seconds": sum(result.seconds), "peak_memory_bytes": result.peak_memory,
-              "worst_margin": max(result.margins)}
+              "worst_margin": max(result.margins), "openblas_kernels": result.blas}
     note = (f"{len(result.seconds)} cases in {sum(result.seconds):.1f} s; peak memory "
             f"{result.peak_memory / 2 ** 30:.1f} GiB; worst entry used "
             f"{max(result.margins):.2g} of its tolerance")

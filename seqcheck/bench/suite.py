@@ -66,6 +66,8 @@ def run(quick: bool = False, repeats: int | None = None, *,
     """
     import numpy as np
 
+    from ..blas import openblas_core
+
     repeats = repeats if repeats is not None else (3 if quick else 7)
     if repeats < 1:
         raise ValueError("repeats must be at least 1")
@@ -75,7 +77,8 @@ def run(quick: bool = False, repeats: int | None = None, *,
     say = progress or (lambda line: None)
     rows: list[dict] = []
     with Threads(threads) as th, np.errstate(under="ignore"):
-        recorded = {"torch": threads, "openblas": th.blas_threads}
+        recorded = {"torch": threads, "openblas": th.blas_threads,
+                    "openblas kernels": openblas_core()}
         if naive:
             rows += bench_derive(derive_steps, naive_steps, naive_timeout, repeats,
                                  recorded, say)

@@ -77,33 +77,13 @@ class Threads:
 
 
 def _openblas():
-    """(get, set) for the thread count of the OpenBLAS NumPy links, or None if not found.
+    """(get, set) for the thread count of NumPy's OpenBLAS, or None if not found
+    (:func:`seqcheck.blas.openblas_functions`; its count is otherwise fixed at import
+    time by OPENBLAS_NUM_THREADS)."""
+    from ..blas import openblas_functions
 
-    NumPy's wheels bundle OpenBLAS (``scipy_openblas``); its thread count is otherwise
-    fixed at import time by OPENBLAS_NUM_THREADS. Found through the loaded libraries,
-    so no extra dependency (threadpoolctl) is needed.
-    """
-    import ctypes
-
-    import numpy  # noqa: F401  (loads the BLAS library)
-
-    try:
-        with open("/proc/self/maps") as fh:
-            paths = {line.split()[-1] for line in fh if "openblas" in line.lower()}
-    except OSError:
+    found = openblas_functions()
+    if found is None:
         return None
-    for path in sorted(paths):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for prefix in ("scipy_openblas", "openblas"):
-            for suffix in ("64_", ""):
-                try:
-                    get = getattr(lib, f"{prefix}_get_num_threads{suffix}")
-                    put = getattr(lib, f"{prefix}_set_num_threads{suffix}")
-                except AttributeError:
-                    continue
-                get.restype, put.argtypes = ctypes.c_int, [ctypes.c_int]
-                return (lambda get=get: int(get())), (lambda n, put=put: put(int(n)))
-    return None
+    get, put = found["get_num_threads"], found["set_num_threads"]
+    return (lambda: int(get())), (lambda n: put(int(n)))

@@ -174,6 +174,9 @@ class SizedResult(Displayable):
             and comparison).
         margins: per case, the largest |Δ| / tolerance over every compared entry.
         peak_memory: the process's peak resident memory in bytes, at the end.
+        blas: the kernels NumPy's OpenBLAS ran (:func:`seqcheck.blas.openblas_core`).
+        hint: what would make the float64 reference faster on this processor
+            (:func:`seqcheck.blas.kernel_hint`), or None.
     """
 
     result: VerifyResult
@@ -181,6 +184,8 @@ class SizedResult(Displayable):
     seconds: tuple[float, ...]
     margins: tuple[float, ...]
     peak_memory: int
+    blas: str | None = None
+    hint: str | None = None
 
     def __bool__(self) -> bool:
         return self.result.ok
@@ -199,6 +204,8 @@ class SizedResult(Displayable):
         if self.result.ok and self.margins:
             lines.append(f"  the worst compared entry used {max(self.margins):.2g} of its "
                          "tolerance (16 times the spec's own float32 rounding on the case)")
+        if self.hint:
+            lines.append(f"  note: {self.hint}")
         return "\n".join(lines)
 
     def as_dict(self) -> dict:
@@ -207,7 +214,8 @@ class SizedResult(Displayable):
                          "steps": self.size.steps, "batch": self.size.batch,
                          "module": dict(self.size.module)},
                 "seconds": list(self.seconds), "margins": list(self.margins),
-                "peak_memory_bytes": self.peak_memory}
+                "peak_memory_bytes": self.peak_memory, "openblas_kernels": self.blas,
+                "hint": self.hint}
 
 
 def configured(target, size: Size):
@@ -247,6 +255,7 @@ def verify_at_size(target, spec=None, *, attributes=None, mapping=None,
         seed: case k's values come from ``numpy.random.default_rng([seed, k])``.
         progress: called with (cases done, cases) before each case.
     """
+    from ...blas import cpu_flags, kernel_hint, openblas_core
     from ...spec import Spec, load_spec
     from .checker import Checker
     from .search import preserved, settle
@@ -280,7 +289,9 @@ def verify_at_size(target, spec=None, *, attributes=None, mapping=None,
                 break
     result = VerifyResult(found is None, tgt.name, spec.name, tgt.description, len(seconds),
                           seed, dtype, gradients, found, None if found is None else check)
-    return SizedResult(result, size, tuple(seconds), tuple(margins), _peak_memory())
+    core = openblas_core()
+    return SizedResult(result, size, tuple(seconds), tuple(margins), _peak_memory(), core,
+                       kernel_hint(core, cpu_flags()))
 
 
 def _bind_sizes(spec, size: Size, fixed: Mapping[str, int]) -> dict[str, int]:
