@@ -19,8 +19,9 @@ emit it:
 
 It checks its values and gradients against the compiled spec, then times itself, the
 compiled spec and torch.nn.LSTM (forward + autograd backward) alternately, one thread.
-One more row, ``gemms_only_t``, makes the prototype's torch matrix products alone
-(:func:`torch_gemms`): the floor of code that multiplies step by step with torch's GEMM.
+Two more rows, ``gemms_only_t`` and ``gemms_only_np``, make the prototype's matrix products
+alone (:func:`torch_gemms`, :func:`numpy_gemms`): the floor of code that multiplies step
+by step with torch's GEMM (MKL) or NumPy's (OpenBLAS).
 """
 
 from __future__ import annotations
@@ -201,9 +202,30 @@ def torch_gemms(params, x):
     flat @ Wi
 
 
+def numpy_gemms(params, x):
+    """The matrix products of :func:`numpy_forward` and :func:`numpy_backward` alone,
+    like :func:`torch_gemms`, with NumPy's OpenBLAS."""
+    T, B, D = x.shape
+    Wi, Wh, b = _stacked(params, np.concatenate)
+    H = Wh.shape[1]
+    (x.reshape(T * B, D) @ Wi.T + b).reshape(T, B, 4 * H)
+    h = np.zeros((B, H), x.dtype)
+    WhT = Wh.T
+    for _ in range(T):
+        h @ WhT
+    dZ = np.zeros((T, B, 4 * H), x.dtype)
+    Hs = np.zeros((T, B, H), x.dtype)
+    for t in range(T - 1, -1, -1):
+        dZ[t] @ Wh
+    flat = dZ.reshape(T * B, 4 * H)
+    flat.T @ x.reshape(T * B, D)
+    dZ[1:].reshape((T - 1) * B, 4 * H).T @ Hs[:-1].reshape((T - 1) * B, H)
+    flat @ Wi
+
+
 def _runners(spec, B, D, H, T, dtype) -> list:
     """[prototype numpy, prototype torch, compiled numpy, compiled torch, torch GEMMs only,
-    torch.nn.LSTM]."""
+    NumPy GEMMs only, torch.nn.LSTM]."""
     import torch
 
     from seqcheck.bench.lstm import _lstm_runners
@@ -226,10 +248,13 @@ def _runners(spec, B, D, H, T, dtype) -> list:
         with torch.no_grad():
             torch_gemms(tparams, tx)
 
+    def gemms_only_np():
+        numpy_gemms(params, x)
+
     compiled_np, compiled_t, nn = r["numpy"], r["torch"], r["nn"]
     compiled_np.__name__, compiled_t.__name__, nn.__name__ = "compiled_np", "compiled_t", "nn"
     compiled_np.compiled, compiled_np.case = r["compiled"][0], r["case"]
-    return [prototype_np, prototype_t, compiled_np, compiled_t, gemms_only_t, nn]
+    return [prototype_np, prototype_t, compiled_np, compiled_t, gemms_only_t, gemms_only_np, nn]
 
 
 def main(argv=None) -> None:
