@@ -25,7 +25,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seqcheck import catalogue, load_spec
+from seqcheck import catalogue, compile_numpy, load_spec
 from seqcheck.backends.codegen import module_source
 from seqcheck.backends.compiled import CompiledSpec, load_module
 from seqcheck.backends.namespaces import NumpyNamespace, TorchNamespace
@@ -265,9 +265,41 @@ def test_the_in_place_forward_stacks_nothing_and_the_list_form_does():
             _source(name, lists=True), "forward")
         assert _calls(inplace, "stack") == 0, name
         assert _calls(lists, "stack") > 0, name
-        writes = [n for loop in _loops(_source(name), "forward") for n in ast.walk(loop)
+        nodes = [n for loop in _loops(_source(name), "forward") for n in ast.walk(loop)]
+        copies = [n for n in nodes  # v_seq[_t] = v: copied into the preallocated array
                   if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Subscript)]
-        assert writes, name  # v_seq[_t] = v: into the preallocated array
+        into = [n for n in nodes  # _xp.tanh(z, out=v_seq[_t]): computed straight into it
+                if isinstance(n, ast.Call) and any(k.arg == "out" for k in n.keywords)]
+        assert copies or into, name
+        assert not any(k.arg == "out" for n in ast.walk(lists) if isinstance(n, ast.Call)
+                       for k in n.keywords), name  # autograd cannot follow an out= write
+
+
+def test_a_step_computes_its_activations_straight_into_their_arrays():
+    """The LSTM's gates and tanh(c) are written by the activation itself (out=), with no
+    copy; c and h, a sum and a product, are copied. Every value stays what the list form,
+    which writes nothing in place, computes (float64, to the last bit)."""
+    loop = _loops(_source("lstm"), "forward")[0]
+    into = {ast.unparse(k.value) for n in ast.walk(loop) if isinstance(n, ast.Call)
+            for k in n.keywords if k.arg == "out"}
+    assert into == {f"{v}_seq[_t]" for v in ("i", "f", "o", "c_tilde", "_tanh_c")}
+    copies = {ast.unparse(n.targets[0]) for n in ast.walk(loop)
+              if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Subscript)}
+    assert copies == {"c_seq[_t]", "h_seq[_t]"}
+    spec = load_spec("lstm")
+    rng = np.random.default_rng(3)
+    shapes = {"D": 3, "H": 4}
+    params = {n: rng.standard_normal(tuple(shapes[str(d)] for d in decl.shape))
+              for n, decl in spec.params.items()}
+    x = rng.standard_normal((6, 2, 3))
+    c = compile_numpy(spec, gradients=False)
+    listed = load_module(c._source(lists=True), "<lists>")["forward"]
+    inplace = c.forward(params, {"x": x})
+    again = compile_numpy(spec, gradients=False)
+    again._forward = listed
+    reference = again.forward(params, {"x": x})
+    for v in spec.variables:
+        assert np.array_equal(inplace.raw[v], reference.raw[v]), v
 
 
 def test_stacked_products_say_what_they_stand_for():

@@ -113,6 +113,34 @@ def test_the_negative_tail_of_the_sigmoid_keeps_its_relative_accuracy():
     np.testing.assert_allclose(y, special.expit(x), rtol=8 * np.finfo(np.float64).eps)
 
 
+@settings(max_examples=40, deadline=None)
+@given(x=arrays(np.float64, (3, 5), elements=st.floats(-800, 800)),
+       dtype=st.sampled_from([np.float32, np.float64]), fn=st.sampled_from(["sigmoid", "tanh"]))
+def test_an_activation_written_into_an_array_is_the_one_returned(x, dtype, fn):
+    """``out=``: what generated code uses to write a step's gate straight into its slot of
+    the (T, B, H) array. The same values as without it, in the array given, on both
+    backends; the oracle is scipy's expit (or NumPy's tanh) in float64."""
+    from seqcheck.backends.namespaces import NumpyNamespace, TorchNamespace
+
+    with np.errstate(under="ignore"):  # tiny draws round to 0 in float32, as for a target
+        exact = x.astype(dtype).astype(np.float64)
+    ref = special.expit(exact) if fn == "sigmoid" else np.tanh(exact)
+    tol = 4 * np.finfo(dtype).eps
+    for xp in (NumpyNamespace(dtype), TorchNamespace(getattr(torch, np.dtype(dtype).name))):
+        z = xp.asarray(exact)
+        buf = xp.zeros((2, 3, 5))
+        with xp.errstate():
+            got = getattr(xp, fn)(z, out=buf[1])
+            plain = getattr(xp, fn)(z)
+        assert (got.data_ptr() == buf[1].data_ptr() if xp.name == "torch"
+                else np.shares_memory(got, buf[1])), xp.name  # the array given, returned
+        values = np.asarray(buf[1])
+        assert np.array_equal(values, np.asarray(plain)), xp.name
+        assert not np.asarray(buf[0]).any()  # nothing outside the slot
+        assert np.all(np.abs(values - ref) <= tol * np.maximum(np.abs(ref), 1e-30)
+                      + np.finfo(dtype).tiny), xp.name
+
+
 # -- non-finite arrays ------------------------------------------------------------------
 def _elman():
     H, D, C = 2, 3, 1

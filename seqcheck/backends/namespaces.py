@@ -44,11 +44,11 @@ class ArrayNamespace(Protocol):
     def errstate(self) -> AbstractContextManager: ...  # floating-point settings for one run
 
     # the spec functions, element-wise (seqcheck.spec.functions)
-    def tanh(self, x) -> Array: ...
+    def tanh(self, x, out=None) -> Array: ...  # out: an array to write the result into
     def exp(self, x) -> Array: ...
     def log(self, x) -> Array: ...
     def sqrt(self, x) -> Array: ...
-    def sigmoid(self, x) -> Array: ...
+    def sigmoid(self, x, out=None) -> Array: ...  # out: as tanh's
     def relu(self, x) -> Array: ...
     def step(self, x) -> Array: ...  # Heaviside, H(0) = 0: relu', clip', the activations'
     def clip(self, x, c) -> Array: ...  # x limited to [-c, c]
@@ -132,17 +132,16 @@ class NumpyNamespace:
         return numpy.stack(arrays)
 
     def errstate(self):
-        """Floating-point handling for a run: underflow to zero is harmless here (exp(-|x|)
-        of a saturated gate, products of tiny gradients); overflow and invalid values are
-        left to the caller's settings."""
+        """Underflow to zero is harmless here (exp(-|x|) of a saturated gate, products of
+        tiny gradients); overflow and invalid values are left to the caller's settings."""
         return numpy.errstate(under="ignore")
 
-    def sigmoid(self, x):
+    def sigmoid(self, x, out=None):
         # σ(x) = 1 / (1 + exp(-x)): one transcendental, and full relative accuracy in both
         # tails (about 2ε; (1 + tanh(x/2)) / 2 would cancel to 0 where σ(-40) ≈ 4e-18 is
         # representable). -x is capped where exp would overflow: there σ is below the
-        # smallest normal number, and 1 / (1 + exp(cap)) is too. One array, written in place.
-        t = numpy.negative(x, out=numpy.empty(numpy.shape(x), self.dtype))
+        # smallest normal number, and 1 / (1 + exp(cap)) is too. One array (or out), in place.
+        t = numpy.negative(x, out=numpy.empty(numpy.shape(x), self.dtype) if out is None else out)
         numpy.minimum(t, self._exp_cap, out=t)
         numpy.exp(t, out=t)
         t += 1
@@ -198,9 +197,10 @@ class NumpyNamespace:
         return numpy.maximum(a, b)
 
     def softmax(self, x):
-        z = x - numpy.max(x, axis=-1, keepdims=True)
-        e = numpy.exp(z)
-        return e / numpy.sum(e, axis=-1, keepdims=True)
+        e = x - numpy.max(x, axis=-1, keepdims=True)
+        numpy.exp(e, out=e)
+        e /= numpy.sum(e, axis=-1, keepdims=True)
+        return e
 
     def log_softmax(self, x):
         z = x - numpy.max(x, axis=-1, keepdims=True)

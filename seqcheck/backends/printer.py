@@ -103,6 +103,19 @@ class ArrayPrinter(NumPyPrinter):
         """``v @ weights``, or ``_xp.matmul(v, weights)`` while printing whole sequences."""
         return f"_xp.matmul({v}, {weights})" if self.whole else f"{_paren_text(v)} @ {weights}"
 
+    def into(self, expr, dest: str) -> str | None:
+        """``_xp.sigmoid(z, out=dest)``: ``expr`` computed straight into ``dest`` (a step's
+        slot of a preallocated array), where its outermost operation is a sigmoid or tanh
+        of a batched argument (so it has ``dest``'s shape); None otherwise."""
+        if not isinstance(expr, ElementwiseApplyFunction) or not self.is_batched(expr.expr):
+            return None
+        lam = expr.function
+        body, var = (lam.expr, lam.variables[0]) if isinstance(lam, sp.Lambda) else (None, None)
+        name = {sigmoid: "sigmoid", sp.tanh: "tanh"}.get(getattr(body, "func", None))
+        if name is None or body.args != (var,):
+            return None
+        return f"_xp.{name}({self._print(expr.expr)}, out={dest})"
+
     def _print(self, expr, **kwargs):
         if isinstance(expr, MatrixExpr) and type(expr) not in HANDLED:
             return self._print_not_supported(expr)

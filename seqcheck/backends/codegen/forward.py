@@ -197,14 +197,24 @@ def _recurrent_sweep(spec, sweep, n, mine, repl, earlier, used, p, w, stack, lis
                 w(f"        {item.product} = {item.product_text(p)}  # the stacked product")
             else:
                 p.where = f"a value equation {v!r} of spec {spec.name!r} shares with its adjoint"
-                w(f"        {item.name} = {p._print(item.node)}  # kept for the backward pass")
-                w(f"        {item.name}_seq[_t] = {item.name}")
+                _store(item.name, item.node, p, w, lists, "  # kept for the backward pass")
         p.where = f"equation {v!r} of spec {spec.name!r}"
-        w(f"        {v} = {p._print(bodies[v])}")
-        w(f"        {v}_seq[_t] = {v}")
+        _store(v, bodies[v], p, w, lists)
     if lists:
         for v in names + [kv.name for kv in mine]:
             w(f"    {v}_seq = _xp.stack({v}_seq)")
+
+
+def _store(name: str, expr, p: ArrayPrinter, w, lists: bool, comment: str = "") -> None:
+    """One step's value of ``name``, into its slot of ``name_seq``: computed straight into
+    it where the printer can (:meth:`ArrayPrinter.into`), else computed and copied. The
+    list form appends nothing in place: torch autograd cannot follow in-place writes."""
+    into = None if lists else p.into(expr, f"{name}_seq[_t]")
+    if into is not None:
+        w(f"        {name} = {into}{comment}")
+        return
+    w(f"        {name} = {p._print(expr)}{comment}")
+    w(f"        {name}_seq[_t] = {name}")
 
 
 def _name_of(item) -> str:
