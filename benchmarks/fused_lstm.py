@@ -184,37 +184,25 @@ def torch_gemms(params, x):
     """
     import torch
 
-    T, B, D = x.shape
-    Wi, Wh, b = _stacked(params, torch.cat)
-    H = Wh.shape[1]
-    Z = torch.addmm(b, x.reshape(T * B, D), Wi.T).reshape(T, B, 4 * H)
-    h = x.new_zeros((B, H))
-    WhT = Wh.T
-    for t in range(T):
-        torch.addmm(Z[t], h, WhT)
-    dZ = x.new_zeros((T, B, 4 * H))
-    Hs = x.new_zeros((T, B, H))
-    for t in range(T - 1, -1, -1):
-        dZ[t] @ Wh
-    flat = dZ.reshape(T * B, 4 * H)
-    flat.T @ x.reshape(T * B, D)
-    dZ[1:].reshape((T - 1) * B, 4 * H).T @ Hs[:-1].reshape((T - 1) * B, H)
-    flat @ Wi
+    _gemms(params, x, torch.cat, x.new_zeros)
 
 
 def numpy_gemms(params, x):
-    """The matrix products of :func:`numpy_forward` and :func:`numpy_backward` alone,
-    like :func:`torch_gemms`, with NumPy's OpenBLAS."""
+    """The same products as :func:`torch_gemms`, with NumPy's OpenBLAS."""
+    _gemms(params, x, np.concatenate, lambda shape: np.zeros(shape, x.dtype))
+
+
+def _gemms(params, x, cat, zeros):
     T, B, D = x.shape
-    Wi, Wh, b = _stacked(params, np.concatenate)
+    Wi, Wh, b = _stacked(params, cat)
     H = Wh.shape[1]
-    (x.reshape(T * B, D) @ Wi.T + b).reshape(T, B, 4 * H)
-    h = np.zeros((B, H), x.dtype)
+    x.reshape(T * B, D) @ Wi.T  # the input products of every step at once
+    h = zeros((B, H))
     WhT = Wh.T
     for _ in range(T):
         h @ WhT
-    dZ = np.zeros((T, B, 4 * H), x.dtype)
-    Hs = np.zeros((T, B, H), x.dtype)
+    dZ = zeros((T, B, 4 * H))
+    Hs = zeros((T, B, H))
     for t in range(T - 1, -1, -1):
         dZ[t] @ Wh
     flat = dZ.reshape(T * B, 4 * H)
