@@ -26,7 +26,8 @@ Six benchmarks (benchmarks/README.md explains them and holds measured numbers):
 
 Every row is ``{"name", "seconds", "baseline", "baseline_seconds", "ratio", "threads",
 "params", "note"}`` with ``ratio == seconds / baseline_seconds``; ``threads`` is
-``{"torch": n, "openblas": n or None}``, ``params`` the benchmark's sizes and checks.
+``{"torch": n, "openblas": n or None, "openblas kernels": name or None}`` (thread counts,
+and :func:`seqcheck.blas.openblas_core`), ``params`` the benchmark's sizes and checks.
 A baseline that ran past its time limit is reported with ``baseline_seconds`` = the
 limit and ``"baseline_timed_out": True`` (so the ratio is an upper bound). Timings are medians
 over ``repeats``, after a warm-up, with candidate and baseline alternated; torch and
