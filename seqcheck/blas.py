@@ -19,7 +19,8 @@ float32 the same                       0.53 ms   0.91 ms
 =====================================  ========  ========
 
 seqcheck never overrides the variable. :func:`kernel_hint` says when the kernels in use
-leave AVX-512 unused, and ``seqcheck verify --size`` and ``seqcheck bench`` print it.
+leave AVX-512 unused; ``seqcheck verify --size`` prints it after a run of 10 s or more,
+and ``seqcheck bench`` records the kernels in every row.
 """
 
 from __future__ import annotations

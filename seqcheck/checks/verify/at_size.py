@@ -48,6 +48,8 @@ __all__ = ["Size", "PROFILES", "parse_size", "size_case", "verify_at_size", "Siz
 _STACKED = ("RNN", "LSTM", "GRU")
 #: The weight scale f of case k is FACTORS[k % 3] (times 1/√fan-in).
 FACTORS = (1.0, 3.0, 1 / 3)
+#: The text shows the BLAS hint (``SizedResult.hint``) when the cases took this long.
+NOTE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,8 @@ class SizedResult(Displayable):
         peak_memory: the process's peak resident memory in bytes, at the end.
         blas: the kernels NumPy's OpenBLAS ran (:func:`seqcheck.blas.openblas_core`).
         hint: what would make the float64 reference faster on this processor
-            (:func:`seqcheck.blas.kernel_hint`), or None.
+            (:func:`seqcheck.blas.kernel_hint`), or None; the text shows it when the
+            cases took :data:`NOTE_SECONDS` or more.
     """
 
     result: VerifyResult
@@ -204,7 +207,7 @@ class SizedResult(Displayable):
         if self.result.ok and self.margins:
             lines.append(f"  the worst compared entry used {max(self.margins):.2g} of its "
                          "tolerance (16 times the spec's own float32 rounding on the case)")
-        if self.hint:
+        if self.hint and sum(self.seconds) >= NOTE_SECONDS:  # where the time matters
             lines.append(f"  note: {self.hint}")
         return "\n".join(lines)
 
