@@ -25,6 +25,7 @@ and ``seqcheck bench`` records the kernels in every row.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 
@@ -76,12 +77,14 @@ def kernel_hint(core: str | None, flags: frozenset[str],
             "about 1.6 times as fast (docs/architecture.md, \"NumPy's BLAS\")")
 
 
+@functools.cache
 def openblas_functions() -> dict | None:
     """``{"get_num_threads", "set_num_threads", "get_corename"}`` of NumPy's OpenBLAS,
     as ctypes functions, or None where it is not found.
 
     The library is found among the loaded ones (``/proc/self/maps``), so no extra
-    dependency (threadpoolctl) is needed. Importing NumPy loads it.
+    dependency (threadpoolctl) is needed. Importing NumPy loads it, once per process, so
+    the answer is looked up once.
     """
     import ctypes
 

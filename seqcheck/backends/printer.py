@@ -41,6 +41,16 @@ HANDLED = frozenset({MatAdd, MatMul, MatPow, HadamardProduct, HadamardPower,
                      LogSoftmax})
 
 
+def _lambda_of(expr: ElementwiseApplyFunction):
+    """(body, variable) of the function an element-wise application applies, a Lambda
+    or a bare function class (``tanh``, which applies as ``tanh(d)``)."""
+    lam = expr.function
+    if not isinstance(lam, sp.Lambda):
+        d = sp.Dummy("d")
+        lam = sp.Lambda(d, lam(d))
+    return lam.expr, lam.variables[0]
+
+
 def _column_of(row):
     """The column vector whose transpose is the row ``row`` (shape (1, n)), or None.
 
@@ -109,9 +119,8 @@ class ArrayPrinter(NumPyPrinter):
         of a batched argument (so it has ``dest``'s shape); None otherwise."""
         if not isinstance(expr, ElementwiseApplyFunction) or not self.is_batched(expr.expr):
             return None
-        lam = expr.function
-        body, var = (lam.expr, lam.variables[0]) if isinstance(lam, sp.Lambda) else (None, None)
-        name = {sigmoid: "sigmoid", sp.tanh: "tanh"}.get(getattr(body, "func", None))
+        body, var = _lambda_of(expr)
+        name = {sigmoid: "sigmoid", sp.tanh: "tanh"}.get(body.func)
         if name is None or body.args != (var,):
             return None
         return f"_xp.{name}({self._print(expr.expr)}, out={dest})"
@@ -203,16 +212,12 @@ class ArrayPrinter(NumPyPrinter):
         return f"{self._paren(expr.base)} ** {self._paren(expr.exp)}"
 
     def _print_ElementwiseApplyFunction(self, expr):
-        lam = expr.function
-        if not isinstance(lam, sp.Lambda):
-            d = sp.Dummy("d")
-            lam = sp.Lambda(d, lam(d))
-        (var,) = lam.variables
+        body, var = _lambda_of(expr)
         # f(d) prints its own parentheses; any other body (1/d, d**2) needs them around d.
-        plain_call = isinstance(lam.expr, sp.Function) and lam.expr.args == (var,)
+        plain_call = isinstance(body, sp.Function) and body.args == (var,)
         self._lambda_args[var] = self._print(expr.expr) if plain_call else self._paren(expr.expr)
         try:
-            return self._print(lam.expr)
+            return self._print(body)
         finally:
             del self._lambda_args[var]
 

@@ -40,12 +40,17 @@ def alternate(fns: Sequence[Callable[[], object]], repeats: int,
 
 
 class Threads:
-    """Set torch's and NumPy's OpenBLAS thread counts; restore both on exit."""
+    """Set torch's and NumPy's OpenBLAS thread counts; restore both on exit.
+
+    OpenBLAS's count is otherwise fixed at import time by OPENBLAS_NUM_THREADS; it is set
+    through the library's own functions (:func:`seqcheck.blas.openblas_functions`)."""
 
     def __init__(self, n: int):
+        from ..blas import openblas_functions
+
         self.n = n
         self._torch_before = None
-        self._blas = _openblas()
+        self._blas = openblas_functions()
         self._blas_before = None
 
     def __enter__(self):
@@ -57,14 +62,13 @@ class Threads:
             self._torch_before = torch.get_num_threads()
             torch.set_num_threads(self.n)
         if self._blas is not None:
-            get, put = self._blas
-            self._blas_before = get()
-            put(self.n)
+            self._blas_before = self.blas_threads
+            self._blas["set_num_threads"](self.n)
         return self
 
     @property
     def blas_threads(self):
-        return self._blas[0]() if self._blas is not None else None
+        return int(self._blas["get_num_threads"]()) if self._blas is not None else None
 
     def __exit__(self, *exc):
         if self._torch_before is not None:
@@ -72,18 +76,5 @@ class Threads:
 
             torch.set_num_threads(self._torch_before)
         if self._blas is not None and self._blas_before is not None:
-            self._blas[1](self._blas_before)
+            self._blas["set_num_threads"](self._blas_before)
         return False
-
-
-def _openblas():
-    """(get, set) for the thread count of NumPy's OpenBLAS, or None if not found
-    (:func:`seqcheck.blas.openblas_functions`; its count is otherwise fixed at import
-    time by OPENBLAS_NUM_THREADS)."""
-    from ..blas import openblas_functions
-
-    found = openblas_functions()
-    if found is None:
-        return None
-    get, put = found["get_num_threads"], found["set_num_threads"]
-    return (lambda: int(get())), (lambda n: put(int(n)))
