@@ -31,8 +31,12 @@ def sympy_shape(shape: tuple) -> tuple:
 
 
 def same_dim(a, b) -> bool:
-    """Whether two dims are equal as polynomials (``2*H`` and ``H + H`` are)."""
-    return sp.expand(sp.sympify(a) - sp.sympify(b)) == 0
+    """Whether two dims are equal as polynomials (``2*H`` and ``H + H`` are).
+
+    Equal expressions are equal without the subtraction, whose first call in a process
+    costs SymPy's lazy imports (about 0.1 s)."""
+    a, b = sp.sympify(a), sp.sympify(b)
+    return a == b or sp.expand(a - b) == 0
 
 
 def same_shape(a: tuple, b: tuple) -> bool:

@@ -8,9 +8,8 @@ The pass records what it learns in an :class:`EquationPass` that the later check
 
 from __future__ import annotations
 
+import graphlib
 from dataclasses import dataclass, field
-
-import networkx as nx
 
 from ..diagnostics import Diagnostics, Entry
 from ..grammar import (
@@ -207,7 +206,13 @@ def _check_states(merged: MergedSpec, decls: dict[str, Declaration], targets: se
 
 def _check_loops(same_step: dict[str, set[str]], found: EquationPass,
                  diags: Diagnostics) -> None:
-    """Algebraic loops: a cycle among same-step references."""
+    """Algebraic loops: a cycle among same-step references. The standard library's graphlib
+    says whether there is one; networkx, imported only then, lists each for the report."""
+    try:
+        graphlib.TopologicalSorter(same_step).prepare()
+        return
+    except graphlib.CycleError:
+        import networkx as nx  # only for a spec that has a loop: loading never needs it
     g = nx.DiGraph()
     g.add_nodes_from(same_step)
     for t, deps in same_step.items():
