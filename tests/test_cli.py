@@ -68,6 +68,41 @@ def test_list_shows_the_models_after_the_specs_and_show_prints_one(capsys):
     assert code == 2 and "did you mean 'self_attention'?" in err
 
 
+def test_list_imports_no_model_module_nor_sympy():
+    # The listing reads the entry tables only; the first model a user touches imports its own.
+    probe = ("import io, sys, contextlib\n"
+             "from seqcheck.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+             "    assert main(['list']) == 0\n"
+             "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+             "('sympy', 'numpy', 'networkx', 'torch'))\n"
+             "models = sorted(m for m in sys.modules if m.startswith('seqcheck.models.')\n"
+             "                and not m.endswith(('.entries', '.registry', '.listing', "
+             "'.describe')) and m.count('.') > 2)\n"
+             "print(heavy[:3], models, 'recursive_net' in out.getvalue())\n"
+             "import seqcheck.models.recursive as r\n"
+             "r.tree_forward\n"
+             "print('seqcheck.models.recursive.network' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out == ["[] [] True", "True"]
+
+
+@pytest.mark.parametrize("package", ["sequence", "language", "recursive", "attention",
+                                     "feedforward", "convolution"])
+def test_every_model_package_name_resolves(package):
+    import importlib
+
+    mod = importlib.import_module(f"seqcheck.models.{package}")
+    for name in mod.__all__:
+        assert getattr(mod, name) is not None, name
+    assert set(mod.__all__) <= set(dir(mod))
+    # importing a submodule binds its name on the package: no export may share it
+    assert not {m.lstrip(".") for m in getattr(mod, "_LAZY", {}).values()} & set(mod.__all__)
+    for e in mod.ENTRIES:  # each entry's target is one of the package's names
+        assert e.load() is getattr(mod, e.target.partition(":")[2])
+
+
 def test_show_lstm_parameter_count_matches_torch(capsys):
     import sympy as sp
     import torch

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import catalogue
 from ..errors import Diagnostic, SpecError
-from ..spec.describe import format_source
+from ..spec.source import format_source
 from ..spec.suggest import did_you_mean
 from .registry import Entry, entry, entry_names
 

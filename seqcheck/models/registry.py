@@ -1,8 +1,10 @@
 """The catalogue entries that are functions or compositions rather than specs.
 
-Each model module declares its own ``ENTRIES`` tuple, one :class:`EntryMaker` call per
-entry; this module collects them from :data:`MODULES` in order. Nothing here imports the
-model modules until asked.
+Each model package declares its own ``ENTRIES`` tuple in its ``entries.py``, one
+:class:`EntryMaker` call per entry; this module collects them from :data:`MODULES` in
+order. An ``entries.py`` imports nothing heavy and a package's ``__init__`` imports its
+modules on first use, so listing the catalogue imports no model module, nor SymPy
+(``tests/test_models_registry.py``).
 """
 
 from __future__ import annotations
@@ -12,18 +14,18 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..errors import Diagnostic, SpecError
-from ..spec.model import Source
+from ..spec.source import Source
 
 __all__ = ["Entry", "EntryMaker", "ENTRIES", "MODULES", "entry", "entry_names"]
 
-#: The modules that declare entries, in listing order.
+#: The entry tables, one per model package, in listing order.
 MODULES = (
-    "seqcheck.models.sequence",
-    "seqcheck.models.language",
-    "seqcheck.models.recursive",
-    "seqcheck.models.attention",
-    "seqcheck.models.feedforward",
-    "seqcheck.models.convolution",
+    "seqcheck.models.sequence.entries",
+    "seqcheck.models.language.entries",
+    "seqcheck.models.recursive.entries",
+    "seqcheck.models.attention.entries",
+    "seqcheck.models.feedforward.entries",
+    "seqcheck.models.convolution.entries",
 )
 
 

@@ -14,7 +14,7 @@ _LAZY = {
     "Declaration": ".model",
     "Dim": ".model",
     "Equation": ".model",
-    "Source": ".model",
+    "Source": ".source",
     "Spec": ".model",
     "Schedule": ".schedule",
     "Sweep": ".schedule",

@@ -12,6 +12,7 @@ import textwrap
 from .grammar import format_shape
 from .model import Declaration, Spec
 from .schedule import make_schedule
+from .source import format_source
 
 __all__ = ["format_source", "format_spec", "spec_as_dict", "spec_summary"]
 
@@ -66,15 +67,6 @@ def spec_as_dict(spec: Spec) -> dict:
                    for s in make_schedule(spec).sweeps],
         "notes": spec.notes.strip(),
     }
-
-
-def format_source(source: dict) -> str:
-    """One ``source:`` line of a listing, from a source's ``cite`` and ``note``.
-
-    >>> format_source({"cite": "seed 000 eq. 15", "note": "see notes"})
-    '  source: seed 000 eq. 15 -- see notes'
-    """
-    return f"  source: {source['cite']}" + (f" -- {source['note']}" if source["note"] else "")
 
 
 def format_spec(d: dict) -> str:

@@ -11,10 +11,13 @@ points at the file that holds the offending text, also through an ``extends`` ch
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import Diagnostic, SpecError
-from .grammar import ExprError
 from .locate import TomlIndex
+
+if TYPE_CHECKING:  # the grammar imports SymPy; reading a spec's title does not need it
+    from .grammar import ExprError
 
 __all__ = ["Origin", "Entry", "Diagnostics"]
 

@@ -19,37 +19,12 @@ import sympy as sp
 from ..display import Displayable
 from .grammar import Reference, Typed, format_shape
 from .scope import type_expression
+from .source import Source
 from .symbols import make_symbol, ref_name
 
 # ref_name and make_symbol (the naming rule) live in .symbols; they are named here too, for
 # the modules that import them from the model.
 __all__ = ["Source", "Dim", "Declaration", "Equation", "Spec", "ref_name", "make_symbol"]
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where in the lectures a spec comes from.
-
-    Arguments:
-        file: seed file name, e.g. ``"000_bdb039f7b454a225.txt"``.
-        equations: equation numbers or slide labels as printed, e.g. ``("36", "37")``.
-        where: free text locating unnumbered equations ("Forward Propagation slide").
-        note: anything a reader should know about the transcription.
-    """
-
-    file: str
-    equations: tuple[str, ...] = ()
-    where: str = ""
-    note: str = ""
-
-    def cite(self) -> str:
-        parts = [self.file.split("_")[0] if "_" in self.file else self.file]
-        label = f"seed {parts[0]}"
-        if self.equations:
-            label += " eq. " + ", ".join(self.equations)
-        if self.where:
-            label += f" ({self.where})"
-        return label
 
 
 @dataclass(frozen=True)

@@ -28,25 +28,29 @@ weights, :mod:`.attend` attention and its VJPs, :mod:`.self_attend` self-attenti
 
 from __future__ import annotations
 
-from .attend import (
-    AttentionGradients,
-    attention_additive,
-    attention_additive_vjp,
-    attention_dot,
-    attention_dot_vjp,
-    attention_scaled_dot,
-    attention_scaled_dot_vjp,
-)
+from ..._lazy import lazy_exports
 from .entries import ENTRIES
-from .scores import (
-    additive_score,
-    attention_weights,
-    dot_score,
-    scaled_dot_score,
-    score_variance,
-    softmax_vjp,
-)
-from .self_attend import SCORES, SelfAttentionGradients, self_attention, self_attention_vjp
+
+# Each name is imported from its module on first use: the catalogue reads ENTRIES alone.
+_LAZY = {
+    "AttentionGradients": ".attend",
+    "attention_additive": ".attend",
+    "attention_additive_vjp": ".attend",
+    "attention_dot": ".attend",
+    "attention_dot_vjp": ".attend",
+    "attention_scaled_dot": ".attend",
+    "attention_scaled_dot_vjp": ".attend",
+    "additive_score": ".scores",
+    "attention_weights": ".scores",
+    "dot_score": ".scores",
+    "scaled_dot_score": ".scores",
+    "score_variance": ".scores",
+    "softmax_vjp": ".scores",
+    "SCORES": ".self_attend",
+    "SelfAttentionGradients": ".self_attend",
+    "self_attention": ".self_attend",
+    "self_attention_vjp": ".self_attend",
+}
 
 __all__ = [
     "AttentionGradients",
@@ -68,3 +72,5 @@ __all__ = [
     "score_variance",
     "ENTRIES",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

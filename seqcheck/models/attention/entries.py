@@ -6,7 +6,7 @@ implements it), its title and where in seed 000 it comes from.
 
 from __future__ import annotations
 
-from ...spec.model import Source
+from ...spec.source import Source
 from ..registry import Entry, EntryMaker
 
 __all__ = ["ENTRIES"]

@@ -35,20 +35,27 @@ catalogue entries.
 
 from __future__ import annotations
 
-from .conv1d import convolution_1d, cross_correlation_1d
-from .conv2d import (
-    Convolution2dGradients,
-    convolution_2d,
-    convolution_2d_vjp,
-    cross_correlation_2d,
-    cross_correlation_2d_as_printed,
-    cross_correlation_2d_vjp,
-    kernel_ranges,
-    printed_cross_correlation_ranges,
-)
-from .conventions import flip
+from ..._lazy import lazy_exports
 from .entries import ENTRIES
-from .pooling import average_pooling, average_pooling_vjp, max_pooling, max_pooling_vjp
+
+# Each name is imported from its module on first use: the catalogue reads ENTRIES alone.
+_LAZY = {
+    "convolution_1d": ".conv1d",
+    "cross_correlation_1d": ".conv1d",
+    "Convolution2dGradients": ".conv2d",
+    "convolution_2d": ".conv2d",
+    "convolution_2d_vjp": ".conv2d",
+    "cross_correlation_2d": ".conv2d",
+    "cross_correlation_2d_as_printed": ".conv2d",
+    "cross_correlation_2d_vjp": ".conv2d",
+    "kernel_ranges": ".conv2d",
+    "printed_cross_correlation_ranges": ".conv2d",
+    "flip": ".conventions",
+    "average_pooling": ".pooling",
+    "average_pooling_vjp": ".pooling",
+    "max_pooling": ".pooling",
+    "max_pooling_vjp": ".pooling",
+}
 
 __all__ = [
     "flip",
@@ -68,3 +75,5 @@ __all__ = [
     "average_pooling_vjp",
     "ENTRIES",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -16,37 +16,38 @@ is computed in float64. Nothing here imports torch.
 
 The package, one module per slide: :mod:`.inputs` holds the checks and the dtype rule,
 :mod:`.activations` the sigmoid and the ReLU, :mod:`.autoencoder` "Autoencoders II",
-:mod:`.denoising` "Optimization Problem", :mod:`.dropout` "Dropout in CNNs", and
+:mod:`.denoising` "Optimization Problem", :mod:`.masks` "Dropout in CNNs", and
 :mod:`.entries` the catalogue entries.
 """
 
 from __future__ import annotations
 
-from .activations import relu, relu_derivative, sigmoid
-from .autoencoder import (
-    AutoencoderGradients,
-    autoencoder_gradients,
-    autoencoder_loss,
-    autoencoder_reconstruction,
-)
-from .denoising import (
-    DenoisingAutoencoderGradients,
-    denoising_autoencoder_gradients,
-    denoising_autoencoder_loss,
-    denoising_autoencoder_reconstruction,
-    frobenius_norm_squared,
-    masking_noise,
-)
-from .dropout import (
-    MonteCarloEstimate,
-    apply_dropout,
-    dropout,
-    dropout_expectation,
-    dropout_expectation_monte_carlo,
-    dropout_mask,
-    dropout_vjp,
-)
+from ..._lazy import lazy_exports
 from .entries import ENTRIES
+
+# Each name is imported from its module on first use: the catalogue reads ENTRIES alone.
+_LAZY = {
+    "relu": ".activations",
+    "relu_derivative": ".activations",
+    "sigmoid": ".activations",
+    "AutoencoderGradients": ".autoencoder",
+    "autoencoder_gradients": ".autoencoder",
+    "autoencoder_loss": ".autoencoder",
+    "autoencoder_reconstruction": ".autoencoder",
+    "DenoisingAutoencoderGradients": ".denoising",
+    "denoising_autoencoder_gradients": ".denoising",
+    "denoising_autoencoder_loss": ".denoising",
+    "denoising_autoencoder_reconstruction": ".denoising",
+    "frobenius_norm_squared": ".denoising",
+    "masking_noise": ".denoising",
+    "MonteCarloEstimate": ".masks",
+    "apply_dropout": ".masks",
+    "dropout": ".masks",
+    "dropout_expectation": ".masks",
+    "dropout_expectation_monte_carlo": ".masks",
+    "dropout_mask": ".masks",
+    "dropout_vjp": ".masks",
+}
 
 __all__ = [
     "sigmoid",
@@ -71,3 +72,5 @@ __all__ = [
     "dropout_expectation_monte_carlo",
     "ENTRIES",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

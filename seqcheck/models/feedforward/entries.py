@@ -7,7 +7,7 @@ the name.
 
 from __future__ import annotations
 
-from ...spec.model import Source
+from ...spec.source import Source
 from ..registry import Entry, EntryMaker
 
 __all__ = ["ENTRIES"]

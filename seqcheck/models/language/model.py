@@ -35,13 +35,12 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ..backends.compiled import CompiledSpec, bind_dims
-from ..errors import SeqcheckError, ShapeError
-from ..spec.model import Source, Spec
-from .registry import Entry, EntryMaker
+from ...backends.compiled import CompiledSpec, bind_dims
+from ...errors import SeqcheckError, ShapeError
+from ...spec.model import Spec
 
 __all__ = [
-    "ENTRIES", "MAX_ENUMERATED", "LanguageModel", "LogProb", "CrossEntropy",
+    "MAX_ENUMERATED", "LanguageModel", "LogProb", "CrossEntropy",
     "language_model", "sequence_log_prob", "cross_entropy", "total_probability",
 ]
 
@@ -88,14 +87,14 @@ class LanguageModel:
 
 @cache
 def _by_name(name: str, logits: str, probs: str) -> LanguageModel:
-    from ..spec import load_spec
+    from ...spec import load_spec
 
     return _build(load_spec(name), logits, probs)
 
 
 def _build(spec: Spec, logits: str, probs: str) -> LanguageModel:
-    from ..backends import compile_numpy
-    from ..derive.losses import with_loss
+    from ...backends import compile_numpy
+    from ...derive.losses import with_loss
 
     seq = spec.sequence_inputs
     if len(seq) != 1 or spec.static_inputs:
@@ -325,23 +324,3 @@ def total_probability(model, params: Mapping, steps: int, *,
                      dtype=np.int64).T
     lp = sequence_log_prob(lm, params, every, start=start)
     return math.fsum(np.exp(lp.total))
-
-
-_SEED001 = "001_ad6a511fc6b6ab34.txt"
-
-_ENTRY = EntryMaker("seqcheck.models.language", ("tests/test_language.py",),
-                    kind="composition")
-
-ENTRIES: tuple[Entry, ...] = (
-    _ENTRY("language_model",
-           "Recurrent language model: p(x_1..x_T) = prod_t p(x_t | x_<t) and its "
-           "cross-entropy (seed 000 eq. 49)",
-           Source("000_bdb039f7b454a225.txt", ("49",), "Language models"),
-           Source(_SEED001, (), "Forward Propagation slide",
-                  "total loss L = sum_t L^(t); each L^(t) the cross-entropy of y^(t)"),
-           Source("002_eda597ced39c7a1d.txt", (), "Training Recurrent Networks, "
-                  "Cross-entropy loss slide",
-                  "the slide's -log P carries a factor 1/T that -log P itself does not; "
-                  "here L = -log P, without 1/T"),
-           target="sequence_log_prob", specs=("elman",)),
-)

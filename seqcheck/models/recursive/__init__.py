@@ -29,12 +29,26 @@ the unfolded graph and the depth claim, and :mod:`.entries` the catalogue entry.
 
 from __future__ import annotations
 
+from ..._lazy import lazy_exports
 from .entries import ENTRIES
-from .network import PARAMS, TreeGradients, TreeStates, tree_backward, tree_forward
-from .tree import Tree
-from .unfolded import DepthClaim, depth_claim, tree_properties, unfold_tree
+
+# Each name is imported from its module on first use: the catalogue reads ENTRIES alone.
+_LAZY = {
+    "PARAMS": ".network",
+    "TreeGradients": ".network",
+    "TreeStates": ".network",
+    "tree_backward": ".network",
+    "tree_forward": ".network",
+    "Tree": ".tree",
+    "DepthClaim": ".unfolded",
+    "depth_claim": ".unfolded",
+    "tree_properties": ".unfolded",
+    "unfold_tree": ".unfolded",
+}
 
 __all__ = [
     "ENTRIES", "PARAMS", "Tree", "TreeStates", "TreeGradients", "DepthClaim",
     "tree_forward", "tree_backward", "unfold_tree", "tree_properties", "depth_claim",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

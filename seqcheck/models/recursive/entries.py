@@ -5,7 +5,7 @@ The lecture gives no equations, so the sources say where the standard form comes
 
 from __future__ import annotations
 
-from ...spec.model import Source
+from ...spec.source import Source
 from ..registry import Entry, EntryMaker
 
 __all__ = ["ENTRIES"]

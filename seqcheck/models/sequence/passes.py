@@ -30,19 +30,15 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ..errors import ShapeError
-from ..spec.model import Source
-from .registry import Entry, EntryMaker
+from ...errors import ShapeError
 
-__all__ = ["Seq2VecPass", "EncoderDecoderPass", "seq2vec", "encoder_decoder", "ENTRIES"]
-
-_SEED000 = "000_bdb039f7b454a225.txt"
+__all__ = ["Seq2VecPass", "EncoderDecoderPass", "seq2vec", "encoder_decoder"]
 
 
 @cache
 def _compiled(spec_name: str, seeded: tuple[str, ...], dtype: str):
-    from ..backends import compile_numpy
-    from ..spec import load_spec
+    from ...backends import compile_numpy
+    from ...spec import load_spec
 
     return compile_numpy(load_spec(spec_name), np.dtype(dtype), gradients=True, seeded=seeded)
 
@@ -119,7 +115,7 @@ def seq2vec(params: Mapping, W, x, labels=None, *, pooling: str = "last",
     states = ("h",) if pooling == "last" else ("h_fwd", "h_bwd")
     name = spec or ("rnn" if pooling == "last" else "birnn")
     dt = np.dtype(dtype)
-    from ..spec import load_spec
+    from ...spec import load_spec
 
     missing = [s for s in states if s not in load_spec(name).states]
     if missing:
@@ -229,24 +225,3 @@ def encoder_decoder(encoder_params: Mapping, decoder_params: Mapping, x, steps: 
         "context": g_context,
     }
     return EncoderDecoderPass(context, logits, probs, loss, MappingProxyType(grads))
-
-
-_ENTRY = EntryMaker("seqcheck.models.sequence", ("tests/test_sequence_models.py",),
-                    kind="composition")
-
-ENTRIES: tuple[Entry, ...] = (
-    _ENTRY("seq2vec_last",
-           "Seq2Vec: class distribution from the final state, S(W h_T) (seed 000 eq. 22)",
-           Source(_SEED000, ("22",), "Seq2vec models for sequence classification"),
-           target="seq2vec", specs=("rnn",)),
-    _ENTRY("seq2vec_bidirectional_mean",
-           "Bidirectional Seq2Vec over the time-averaged state, S(W h-bar) (seed 000 eq. 23-25)",
-           Source(_SEED000, ("23", "24", "25"), "Bidirectional seq2vec model",
-                  "eq. 25's readout W S(h-bar) corrected to S(W h-bar)"),
-           target="seq2vec", specs=("birnn",)),
-    _ENTRY("encoder_decoder",
-           "Encoder-decoder: context c = h_T of an RNN, decoded by Vec2Seq (seed 000 eq. 18-19)",
-           Source(_SEED000, ("18", "19"), "Seq2seq model: unaligned case"),
-           Source("001_ad6a511fc6b6ab34.txt", (), "Encoder-Decoder RNN I"),
-           specs=("rnn", "vec2seq")),
-)
