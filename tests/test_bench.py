@@ -148,6 +148,22 @@ def test_latency_rows_time_whole_processes_against_the_interpreter_start():
         bench_latency(1, {}, said.append, commands=["seqcheck nothing"])
 
 
+def test_latency_commands_run_from_cached_bytecode(tmp_path, monkeypatch):
+    """Even under PYTHONDONTWRITEBYTECODE (an editable install then compiles its source at
+    every start), the commands' environment caches bytecode in a folder of its own."""
+    import subprocess
+    import sys
+
+    from seqcheck.bench.latency import _environment
+
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    env = _environment(str(tmp_path))
+    assert "PYTHONDONTWRITEBYTECODE" not in env
+    subprocess.run([sys.executable, "-c", "import seqcheck.cli"], env=env, check=True)
+    cached = {p.name.split(".")[0] for p in tmp_path.rglob("*.pyc")}
+    assert {"app", "errors"} <= cached
+
+
 def test_a_command_that_fails_is_an_error_not_a_time(monkeypatch):
     from seqcheck.bench import latency
 
