@@ -4,7 +4,7 @@ Each model package declares its own ``ENTRIES`` tuple in its ``entries.py``, one
 :class:`EntryMaker` call per entry; this module collects them from :data:`MODULES` in
 order. An ``entries.py`` imports nothing heavy and a package's ``__init__`` imports its
 modules on first use, so listing the catalogue imports no model module, nor SymPy
-(``tests/test_models_registry.py``).
+(``tests/test_cli.py``).
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ def make_schedule(spec) -> Schedule:
     Raises:
         ScheduleError: a dependency cycle through both earlier and later steps.
     """
-    import networkx as nx  # here, not at import: listing and loading a spec never need it
+    import networkx as nx  # here, not at import: listing the catalogue never needs it
 
     targets = [e.target for e in spec.equations]
     position = {t: i for i, t in enumerate(targets)}
