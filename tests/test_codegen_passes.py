@@ -3,12 +3,13 @@
 The passes (seqcheck/backends/codegen): products that share an operand stacked into one
 matrix product, forward and backward (stacking.py, deltas.py); per-step values written
 into preallocated (T, B, ...) arrays (forward.py); forward values the backward pass
-would recompute kept and returned (keep.py).
+would recompute kept and returned (keep.py); the backward step's factors that read only
+forward values made before its loop (factors.py).
 
-Oracle: the same spec generated with every pass off (``stack=False, keep=False`` and
-per-step lists) -- the plain code, itself held to the hand-written NumPy oracles and to
-torch autograd by test_catalogue_*.py and test_gradients.py -- compared in float64 to
-1e-12 for every bundled spec on drawn sizes, values and seeds, gradients included; and
+Oracle: the same spec generated with every pass off (``stack=False, keep=False,
+hoist=False`` and per-step lists) -- the plain code, itself held to the hand-written NumPy
+oracles and to torch autograd by test_catalogue_*.py and test_gradients.py -- compared in
+float64 to 1e-12 for every bundled spec on drawn sizes, values and seeds, gradients included; and
 torch autograd through the torch backend, which must switch to the list form. Where each
 pass fires is read from the generated module's syntax tree (``ast``), not from its text.
 """
@@ -55,7 +56,7 @@ def _compiled(name: str) -> CompiledSpec:
 def _plain_source(name: str) -> str:
     spec = _spec(name)
     return module_source(spec, _derivation(name), spec.variables, stack=False, keep=False,
-                         lists=True)
+                         hoist=False, lists=True)
 
 
 @functools.cache
@@ -333,3 +334,60 @@ def test_a_deep_stack_reads_the_layer_below_like_an_input(cell):
     down = [n for n in back.body if isinstance(n, ast.Assign) and _products(n)
             and any(isinstance(t, ast.Name) and t.id.startswith("d_") for t in n.targets)]
     assert len(down) >= 2
+
+
+def _forward_names(name: str) -> tuple[set[str], set[str]]:
+    """(every forward value's identifier in the generated backward, those of them that
+    change with the step): variables at any offset, kept values, inputs, parameters."""
+    from seqcheck.backends.codegen.keep import kept_values
+    from seqcheck.backends.printer import ident
+
+    spec = _spec(name)
+    varying = set(spec.variables) | {kv.name for kv in kept_values(spec, _derivation(name))}
+    varying |= {n for n, d in spec.inputs.items() if not d.static}
+    varying |= {ident(n, o) for n, offs in spec.delayed_refs().items() for o in offs}
+    static = set(spec.params) | {n for n, d in spec.inputs.items() if d.static}
+    return varying | static, varying
+
+
+def _forward_only_arithmetic(source: str, name: str) -> list[str]:
+    """The arithmetic inside the backward's time loops that reads forward values only."""
+    forward, varying = _forward_names(name)
+    out = []
+    for loop in _loops(source, "backward"):
+        for node in ast.walk(loop):
+            if isinstance(node, ast.BinOp):
+                names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+                if names & varying and names <= forward:
+                    out.append(ast.unparse(node))
+    return out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_backward_step_reads_its_forward_only_factors_made_before_the_loop(name):
+    """No arithmetic inside a backward loop reads forward values alone: such a factor,
+    the LSTM's (1 - o) ⊙ o in d_o, is one operation over every step before the loop."""
+    assert _forward_only_arithmetic(_source(name), name) == [], name
+
+
+def test_hoisted_factors_of_the_lstm_and_the_gru():
+    """The LSTM's gate derivatives and the GRU's recomputed W_hn h[t-1] + b_hn: made
+    once for all steps, read by the step. The plain code computes them at every step."""
+    assert "1.0 - o" in _forward_only_arithmetic(_plain_source("lstm"), "lstm")
+    back = _function(_source("lstm"), "backward")
+    made: dict[str, list[str]] = {}
+    for n in back.body:
+        if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name):
+            made.setdefault(ast.unparse(n.targets[0]), []).append(ast.unparse(n.value))
+    assert made["_fwd_d_o_seq"] == ["(1.0 - o) * o", "None"]  # made, then freed
+    assert made["_fwd_h_to_c_seq"][0] == "(1.0 - _tanh_c ** 2) * o"  # the kept tanh(c)
+    (loop,) = _loops(_source("lstm"), "backward")
+    steps = {ast.unparse(n.targets[0]): ast.unparse(n.value) for n in ast.walk(loop)
+             if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name)}
+    assert steps["d_o"] == "_fwd_d_o * adj_o"
+    # the GRU's backward recomputed the reset gate's product at every step; now one
+    # (T·B)-row product before the loop
+    assert _per_step(_source("gru"), "backward") == [1]
+    spec = _spec("gru")
+    unhoisted = module_source(spec, _derivation("gru"), spec.variables, hoist=False)
+    assert _per_step(unhoisted, "backward") == [2]

@@ -140,8 +140,9 @@ class CompiledSpec:
         namespace: a :mod:`~seqcheck.backends.namespaces` object (dtype, device).
         derivation: the spec's derivation, to compile ``backward`` too (optional).
         seeded: variables whose loss gradients the backward pass takes (default: outputs).
-        stack, keep: the generator's passes (:func:`~seqcheck.backends.codegen.module_source`);
-            both on by default, off only to compare against the plain code.
+        stack, keep, hoist: the generator's passes
+            (:func:`~seqcheck.backends.codegen.module_source`); on by default, off only to
+            compare against the plain code.
 
     Call it (or :meth:`forward`) as ``compiled(params, inputs, initial=None, steps=None)``:
         params: ``{name: array}`` with exactly the declared shapes (all required).
@@ -151,7 +152,7 @@ class CompiledSpec:
     """
 
     def __init__(self, spec: Spec, namespace, derivation=None, seeded=None, *,
-                 stack: bool = True, keep: bool = True):
+                 stack: bool = True, keep: bool = True, hoist: bool = True):
         self.spec = spec
         self.xp = namespace
         self.derivation = derivation
@@ -159,7 +160,7 @@ class CompiledSpec:
         unknown = [v for v in self.seeded if v not in spec.variables]
         if unknown:
             raise ShapeError(f"cannot seed {', '.join(unknown)}: not variables of {spec.name!r}")
-        self._passes = {"stack": stack, "keep": keep}
+        self._passes = {"stack": stack, "keep": keep, "hoist": hoist}
         self.source = self._source(lists=False)
         ns = load_module(self.source, f"<seqcheck {namespace.name}: {spec.name}>")
         self._forward = ns["forward"]

@@ -19,8 +19,9 @@ The package: :mod:`.module` writes the module (:func:`module_source`), :mod:`.fo
 ``forward``, :mod:`.backward` its ``backward``, and :mod:`.reads` the bindings both open with.
 Passes for speed, each general over the derived equations: :mod:`.stacking` (products
 sharing an operand as one product, and their input parts added once), :mod:`.deltas`
-(the backward's deltas side by side, each sum over them one product) and :mod:`.keep`
-(forward values the backward reads).
+(the backward's deltas side by side, each sum over them one product), :mod:`.keep`
+(forward values the backward reads) and :mod:`.factors` (the backward step's factors that
+read only forward values, made for every step before its loop).
 """
 
 from .module import module_source

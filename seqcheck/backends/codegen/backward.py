@@ -19,6 +19,7 @@ from ...spec.model import Spec
 from ...spec.schedule import make_schedule
 from ..printer import ArrayPrinter
 from .deltas import plan_deltas
+from .factors import hoist_factors
 from .keep import substitute
 from .reads import bind_refs, prologue, refs_of, shape_code
 
@@ -42,13 +43,19 @@ def _live(spec: Spec, derivation, seeded: tuple[str, ...]) -> set[str]:
 
 
 def backward_code(spec: Spec, derivation, seeded: tuple[str, ...], p: ArrayPrinter,
-                  w, *, kept=(), stack: bool = True) -> None:
+                  w, *, kept=(), stack: bool = True, hoist: bool = True) -> None:
     """Write the generated ``backward`` of ``spec`` from its derivation, one line per ``w``.
 
     Arguments:
         kept: the :class:`~.keep.Kept` forward values to read instead of recomputing.
         stack: stack the deltas of each step and the sums over them (:mod:`.deltas`).
+        hoist: make the step's factors that read only forward values before each loop,
+            for every step at once (:mod:`.factors`).
     """
+    forward = set(spec.variables) | set(spec.inputs) | set(spec.params) | {
+        kv.name for kv in kept}
+    varying = forward - set(spec.params) - {n for n, d in spec.inputs.items() if d.static}
+    taken = {kv.name for kv in kept}
     schedule = make_schedule(spec)
     delayed = spec.delayed_refs()
     live = _live(spec, derivation, seeded)
@@ -110,14 +117,13 @@ def backward_code(spec: Spec, derivation, seeded: tuple[str, ...], p: ArrayPrint
         forward_in_time = sweep.direction > 0
         w(f"    # sweep {k} in reverse: {', '.join(reversed(variables))} "
           f"({'t = T..1' if forward_in_time else 't = 1..T'})")
-        # After the loop: what goes to parameters, to sequence inputs and to the variables
-        # of earlier sweeps (a lower layer's h), whose backward runs after this one.
-        deferred = [(eq, c) for eq in eqs for c in eq.contributions
-                    if c.to in spec.params
-                    or (c.to in spec.inputs and not spec.inputs[c.to].static)
-                    or (c.to in spec.variables and sweep_of[c.to] < k - 1)]
-        deferred_ids = {id(c) for _, c in deferred}
-        late = _deferred_temps(eqs, deferred_ids)
+        deferred, deferred_ids, late = _split(spec, eqs, sweep_of, k)
+        factors = []
+        if hoist:
+            eqs, factors = hoist_factors(eqs, _in_loop(eqs, deferred_ids, late), forward,
+                                         varying, taken)
+            if factors:  # the contributions are new objects: split again
+                deferred, deferred_ids, late = _split(spec, eqs, sweep_of, k)
         plan = plan_deltas(spec, eqs, deferred_ids, counter) if stack else None
         handled = plan.handled if plan else set()
         buffered = plan.buffered() if plan else set()
@@ -129,10 +135,16 @@ def backward_code(spec: Spec, derivation, seeded: tuple[str, ...], p: ArrayPrint
             w(f"    {sym.name}_all = _xp.zeros((_T, _B, {shape}))")
         if plan:
             plan.before_loop(p, w)
+        if factors:
+            w("    # the factors of the step that read only forward values, every step at once")
+            bind_refs(spec, refs_of([f.node for f in factors]), w)
+            with p.at_once():
+                for f in factors:
+                    p.batched.add(f.name)
+                    w(f"    {f.name}_seq = {p._print(f.node)}")
         w(f"    for _t in {'range(_T - 1, -1, -1)' if forward_in_time else 'range(_T)'}:")
         late_names = {t.name for t, _ in late}
-        in_loop = [e for eq in eqs for e in [x for t, x in eq.temps if t.name not in late_names]
-                   + [c.expr for c in eq.contributions if id(c) not in deferred_ids]]
+        in_loop = [e for _, e in _in_loop(eqs, deferred_ids, late)]
         # only what the step reads (a variable its adjoint does not read stays unbound)
         needed = dict.fromkeys(r for r in refs_of(in_loop)
                                if not r[0].startswith(("adj_", "d_")))
@@ -150,6 +162,11 @@ def backward_code(spec: Spec, derivation, seeded: tuple[str, ...], p: ArrayPrint
             _emit_shifted(w, acc, off, " + ".join(texts))
         if deferred:
             _after_loop(spec, deferred, late, stored, plan, handled, sweep_of, p, w)
+        if factors:
+            w("    # the factors are read no more: their memory freed (a step's slice, too,")
+            w("    # would keep its whole sequence alive)")
+            for f in factors:
+                w(f"    {f.name}_seq = {f.name} = None")
     # initial values: gradients w.r.t. the states' initial values, and through them
     for ieq in derivation.inits:
         state = ieq.target[: -len("_init")]
@@ -168,6 +185,31 @@ def backward_code(spec: Spec, derivation, seeded: tuple[str, ...], p: ArrayPrint
     initial = ", ".join(f"{s!r}: gacc_{s}_init" for s in spec.states if s in delayed)
     w(f"    return {{'params': {{{params}}}, 'inputs': {{{inputs}}}, "
       f"'initial': {{{initial}}}}}")
+
+
+def _split(spec: Spec, eqs, sweep_of: dict, k: int):
+    """``(deferred, their ids, late temps)`` of recurrent sweep ``k``'s derived equations.
+
+    Deferred, made after the loop: what goes to parameters, to sequence inputs and to
+    the variables of earlier sweeps (a lower layer's h), whose backward runs after this
+    one; late: the intermediates only those read (:func:`_deferred_temps`).
+    """
+    deferred = [(eq, c) for eq in eqs for c in eq.contributions
+                if c.to in spec.params
+                or (c.to in spec.inputs and not spec.inputs[c.to].static)
+                or (c.to in spec.variables and sweep_of[c.to] < k - 1)]
+    deferred_ids = {id(c) for _, c in deferred}
+    return deferred, deferred_ids, _deferred_temps(eqs, deferred_ids)
+
+
+def _in_loop(eqs, deferred_ids: set[int], late) -> list[tuple[str, object]]:
+    """``(label, expr)`` of what a recurrent sweep's backward evaluates at every step: the
+    intermediates but the late ones (labelled by name), the contributions but the
+    deferred ones (``"h_to_c"``)."""
+    late_names = {t.name for t, _ in late}
+    return [(t.name, x) for eq in eqs for t, x in eq.temps if t.name not in late_names] + [
+        (f"{eq.target}_to_{c.to}", c.expr) for eq in eqs for c in eq.contributions
+        if id(c) not in deferred_ids]
 
 
 def _adjoint_symbols(exprs) -> list:

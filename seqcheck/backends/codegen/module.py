@@ -34,7 +34,8 @@ def _check_names(spec: Spec, generated: set[str]) -> None:
 
 
 def module_source(spec: Spec, derivation=None, seeded: tuple[str, ...] = (), *,
-                  stack: bool = True, keep: bool = True, lists: bool = False) -> str:
+                  stack: bool = True, keep: bool = True, hoist: bool = True,
+                  lists: bool = False) -> str:
     """The generated module for ``spec``: ``forward``, and ``backward`` given a derivation.
 
     Arguments:
@@ -45,6 +46,8 @@ def module_source(spec: Spec, derivation=None, seeded: tuple[str, ...] = (), *,
             (:mod:`.stacking`, :mod:`.deltas`).
         keep: the forward returns the values its backward would recompute (:mod:`.keep`;
             only with a derivation).
+        hoist: the backward makes the factors of its steps that read only forward values
+            before each loop, for every step at once (:mod:`.factors`).
         lists: the forward keeps per-step values in lists stacked after each loop, so
             that torch autograd can follow it; otherwise it writes them in place into
             preallocated ``(T, B, ...)`` arrays.
@@ -78,5 +81,5 @@ def module_source(spec: Spec, derivation=None, seeded: tuple[str, ...] = (), *,
         lines.append("")
         lines.append("")
         backward_code(spec, derivation, tuple(seeded), p, lines.append, kept=kept,
-                      stack=stack)
+                      stack=stack, hoist=hoist)
     return "\n".join(lines) + "\n"
