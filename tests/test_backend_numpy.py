@@ -67,8 +67,12 @@ def test_printer_agrees_with_sympy(name, seed):
 
 
 def test_generated_source_is_readable_python():
-    src = compile_numpy(load_spec("lstm")).source
-    assert "        c = c_tm1 * f + c_tilde * i" in src
+    c = compile_numpy(load_spec("lstm"))
+    src = c.source
+    # the step's sum, written into its slot by the last addition (in place) ...
+    assert "        c = _xp.add(c_tm1 * f, c_tilde * i, out=c_seq[_t])" in src
+    # ... or as the math reads, in the list form that torch autograd follows
+    assert "        c = c_tm1 * f + c_tilde * i" in c._source(lists=True)
     assert "h_tm1 = h_seq[_t - 1] if _t >= 1 else h_init" in src
     compile(src, "lstm", "exec")
 

@@ -276,17 +276,24 @@ def test_the_in_place_forward_stacks_nothing_and_the_list_form_does():
                        for k in n.keywords), name  # autograd cannot follow an out= write
 
 
-def test_a_step_computes_its_activations_straight_into_their_arrays():
-    """The LSTM's gates and tanh(c) are written by the activation itself (out=), with no
-    copy; c and h, a sum and a product, are copied. Every value stays what the list form,
-    which writes nothing in place, computes (float64, to the last bit)."""
-    loop = _loops(_source("lstm"), "forward")[0]
-    into = {ast.unparse(k.value) for n in ast.walk(loop) if isinstance(n, ast.Call)
+def _written_into(loop) -> dict[str, str]:
+    """``{slot: function}`` of each ``_xp.<function>(..., out=slot)`` in ``loop``."""
+    return {ast.unparse(k.value): n.func.attr for n in ast.walk(loop)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
             for k in n.keywords if k.arg == "out"}
-    assert into == {f"{v}_seq[_t]" for v in ("i", "f", "o", "c_tilde", "_tanh_c")}
+
+
+def test_a_step_computes_its_values_straight_into_their_arrays():
+    """The LSTM's gates and tanh(c) are written by the activation itself (out=), c by
+    its last addition and h by its last product, with no copy. Every value stays what
+    the list form, which writes nothing in place, computes (float64, to the last bit)."""
+    loop = _loops(_source("lstm"), "forward")[0]
+    assert _written_into(loop) == {
+        **{f"{v}_seq[_t]": "sigmoid" for v in ("i", "f", "o")}, "c_tilde_seq[_t]": "tanh",
+        "_tanh_c_seq[_t]": "tanh", "c_seq[_t]": "add", "h_seq[_t]": "multiply"}
     copies = {ast.unparse(n.targets[0]) for n in ast.walk(loop)
               if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Subscript)}
-    assert copies == {"c_seq[_t]", "h_seq[_t]"}
+    assert copies == set()
     spec = load_spec("lstm")
     rng = np.random.default_rng(3)
     shapes = {"D": 3, "H": 4}
@@ -384,10 +391,38 @@ def test_hoisted_factors_of_the_lstm_and_the_gru():
     (loop,) = _loops(_source("lstm"), "backward")
     steps = {ast.unparse(n.targets[0]): ast.unparse(n.value) for n in ast.walk(loop)
              if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name)}
-    assert steps["d_o"] == "_fwd_d_o * adj_o"
+    assert steps["d_o"].startswith("_xp.multiply(_fwd_d_o, adj_o, out=_deltas1[_t, ")
     # the GRU's backward recomputed the reset gate's product at every step; now one
     # (T·B)-row product before the loop
     assert _per_step(_source("gru"), "backward") == [1]
     spec = _spec("gru")
     unhoisted = module_source(spec, _derivation("gru"), spec.variables, hoist=False)
     assert _per_step(unhoisted, "backward") == [2]
+
+
+def test_the_backward_step_writes_its_deltas_straight_into_their_buffer():
+    """The LSTM's four deltas, each a product, are written by that product into their
+    slices of the step's buffer (out=); nothing is copied there afterwards."""
+    (loop,) = _loops(_source("lstm"), "backward")
+    slots = {k: v for k, v in _written_into(loop).items() if k.startswith("_deltas1[_t")}
+    assert len(slots) == 4 and set(slots.values()) == {"multiply"}
+    assert not [n for n in ast.walk(loop) if isinstance(n, ast.Assign)
+                and ast.unparse(n.targets[0]).startswith("_deltas1")]
+
+
+def test_into_writes_only_what_keeps_the_operations_and_their_order():
+    """``ArrayPrinter.into``: a sum of batched terms and a product of batched operands go
+    into the slot as the last operation, in the printed order; a subtraction, or a
+    constant operand (a number, which torch's out= refuses), is left to the plain print."""
+    from seqcheck.backends.printer import ArrayPrinter
+
+    a, b, c = (sp.MatrixSymbol(n, 3, 1) for n in "abc")
+    p = ArrayPrinter({"a", "b", "c"})
+    assert p.into(sp.HadamardProduct(a, b, c), "s") == "_xp.multiply(a * b, c, out=s)"
+    assert p.into(a + b, "s") == "_xp.add(a, b, out=s)"
+    assert p.into(a - b, "s") is None
+    assert p.into(sp.OneMatrix(3, 1) + a, "s") is None
+    assert p.into(sp.HadamardProduct(a + b, c), "s") == "_xp.multiply((a + b), c, out=s)"
+    w = sp.MatrixSymbol("w", 3, 1)  # a parameter beside a batched operand: broadcast
+    assert p.into(sp.HadamardProduct(w, a), "s") == "_xp.multiply(w, a, out=s)"
+    assert p.into(w + a, "s") is None  # the sum needs every term batched

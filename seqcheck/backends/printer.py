@@ -30,6 +30,7 @@ from ..printing import split_ref
 from ..spec.functions import ACTIVATIONS, EntrySum, LogSoftmax, Softmax, clip, relu, sigmoid
 from .code_text import ident, is_atomic
 from .code_text import paren_text as _paren_text
+from .forms import column_of, lambda_of, negated
 
 __all__ = ["ArrayPrinter", "HANDLED", "ident", "is_atomic"]
 
@@ -39,27 +40,6 @@ HANDLED = frozenset({MatAdd, MatMul, MatPow, HadamardProduct, HadamardPower,
                      ElementwiseApplyFunction, BlockMatrix, OneMatrix, sp.ZeroMatrix,
                      sp.Transpose, sp.MatrixSymbol, MatrixSlice, DiagMatrix, Softmax,
                      LogSoftmax})
-
-
-def _lambda_of(expr: ElementwiseApplyFunction):
-    """(body, variable) of the function an element-wise application applies, a Lambda
-    or a bare function class (``tanh``, which applies as ``tanh(d)``)."""
-    lam = expr.function
-    if not isinstance(lam, sp.Lambda):
-        d = sp.Dummy("d")
-        lam = sp.Lambda(d, lam(d))
-    return lam.expr, lam.variables[0]
-
-
-def _column_of(row):
-    """The column vector whose transpose is the row ``row`` (shape (1, n)), or None.
-
-    SymPy distributes a transpose into its argument ([a; b]ᵀ = [aᵀ, bᵀ], (a ∘ b)ᵀ =
-    aᵀ ∘ bᵀ); transposing again recovers the column.
-    """
-    if row.shape[0] != 1:
-        return None
-    return row.T
 
 
 def namespace_call(function: str, nargs: int = 1):
@@ -116,14 +96,31 @@ class ArrayPrinter(NumPyPrinter):
     def into(self, expr, dest: str) -> str | None:
         """``_xp.sigmoid(z, out=dest)``: ``expr`` computed straight into ``dest`` (a step's
         slot of a preallocated array), where its outermost operation is a sigmoid or tanh
-        of a batched argument (so it has ``dest``'s shape); None otherwise."""
+        of a batched argument (so it has ``dest``'s shape), an element-wise product of a
+        batched expression, or a sum of batched terms with no subtraction
+        (``_xp.multiply(a * b, c, out=dest)``: the same operations in the same order as
+        ``a * b * c``); None otherwise."""
+        if isinstance(expr, (HadamardProduct, MatAdd)):
+            return self._into_binary(expr, dest)
         if not isinstance(expr, ElementwiseApplyFunction) or not self.is_batched(expr.expr):
             return None
-        body, var = _lambda_of(expr)
+        body, var = lambda_of(expr)
         name = {sigmoid: "sigmoid", sp.tanh: "tanh"}.get(body.func)
         if name is None or body.args != (var,):
             return None
         return f"_xp.{name}({self._print(expr.expr)}, out={dest})"
+
+    def _into_binary(self, expr, dest: str) -> str | None:
+        if not self.is_batched(expr) or any(not a.free_symbols for a in expr.args):
+            return None  # a constant operand prints as a number, which torch's out= refuses
+        if isinstance(expr, MatAdd):
+            if not all(self.is_batched(a) and not negated(a) for a in expr.args):
+                return None
+            ops, name, sep = [self._elementwise_operand(a) for a in expr.args], "add", " + "
+        else:
+            ops, name, sep = [_paren_text(self._elementwise_operand(a)) for a in expr.args], \
+                "multiply", " * "
+        return f"_xp.{name}({sep.join(ops[:-1])}, {ops[-1]}, out={dest})"
 
     def _print(self, expr, **kwargs):
         if isinstance(expr, MatrixExpr) and type(expr) not in HANDLED:
@@ -191,8 +188,8 @@ class ArrayPrinter(NumPyPrinter):
         # Positive terms first, negative ones as subtractions: "1.0 - z", not "-1*z + 1.0".
         pos, neg = [], []
         for a in expr.args:
-            coeff = a.args[0] if isinstance(a, MatMul) else None
-            if coeff is not None and coeff.is_Number and coeff < 0:
+            if negated(a):
+                coeff = a.args[0]
                 rest = MatMul(*a.args[1:]).doit() if coeff == -1 else MatMul(-coeff, *a.args[1:])
                 neg.append(self._elementwise_operand(rest))
             else:
@@ -212,7 +209,7 @@ class ArrayPrinter(NumPyPrinter):
         return f"{self._paren(expr.base)} ** {self._paren(expr.exp)}"
 
     def _print_ElementwiseApplyFunction(self, expr):
-        body, var = _lambda_of(expr)
+        body, var = lambda_of(expr)
         # f(d) prints its own parentheses; any other body (1/d, d**2) needs them around d.
         plain_call = isinstance(body, sp.Function) and body.args == (var,)
         self._lambda_args[var] = self._print(expr.expr) if plain_call else self._paren(expr.expr)
@@ -371,7 +368,7 @@ class ArrayPrinter(NumPyPrinter):
             if isinstance(expr, MatMul) else []
         mats = [a for a in expr.args if getattr(a, "is_Matrix", False)] \
             if isinstance(expr, MatMul) else [expr]
-        v = _column_of(mats[1]) if len(mats) == 2 else None
+        v = column_of(mats[1]) if len(mats) == 2 else None
         if v is not None and mats[0].shape[1] == 1:
             u = mats[0]
             body = f"_xp.outer_sum({self._print(u)}, {self._print(v)})"

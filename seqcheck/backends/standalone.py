@@ -10,9 +10,9 @@ from __future__ import annotations
 import inspect
 
 from ..spec.model import Spec
-from . import namespaces
 from .codegen import module_source
 from .namespaces import NumpyNamespace, TorchNamespace
+from .namespaces.contract import add_into_shifted, shift_sequence
 
 __all__ = ["standalone_source"]
 
@@ -63,7 +63,6 @@ def standalone_source(spec: Spec, backend: str = "numpy", gradients: bool = True
                          lists=backend == "torch")
     body = "\n".join(line for line in body.splitlines() if not line.startswith("#"))
     imports = "import numpy\n"
-    helpers = "\n\n".join(inspect.getsource(f) for f in (namespaces._shift,
-                                                        namespaces._add_shifted))
+    helpers = "\n\n".join(inspect.getsource(f) for f in (shift_sequence, add_into_shifted))
     return (header + "\n" + imports + "\n\n" + helpers + "\n\n\n" + inspect.getsource(cls)
             + "\n" + body.strip() + "\n")

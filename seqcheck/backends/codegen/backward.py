@@ -150,10 +150,12 @@ def backward_code(spec: Spec, derivation, seeded: tuple[str, ...], p: ArrayPrint
                                if not r[0].startswith(("adj_", "d_")))
         bind_refs(spec, needed, w, "        ", step=True)
         shifted: dict[tuple[str, int], list[str]] = {}
-        _adjoints(spec, eqs, seeded, nonlocal_to, sweep_of, p, w, "        ", whole=False,
-                  skip=deferred_ids | handled, shifted=shifted, late=late_names)
+        slots = plan.slots(p) if plan else {}
+        written = _adjoints(spec, eqs, seeded, nonlocal_to, sweep_of, p, w, "        ",
+                            whole=False, skip=deferred_ids | handled, shifted=shifted,
+                            late=late_names, slots=slots)
         if plan:
-            plan.in_step(p, w)
+            plan.in_step(p, w, written)
             for key, text in plan.shifted(p):
                 shifted.setdefault(key, []).append(text)
         for sym in stored:
@@ -267,11 +269,14 @@ def _deferred_temps(eqs, deferred_ids: set[int]) -> list:
 
 
 def _adjoints(spec, eqs, seeded, nonlocal_to, sweep_of, p, w, indent, whole, skip=frozenset(),
-              shifted=None, late=frozenset()):
+              shifted=None, late=frozenset(), slots=None) -> set[str]:
     """Each variable's adjoint, its named intermediates (but those in ``late``, computed
-    after the loop) and its contributions."""
+    after the loop) and its contributions. An intermediate with a slot in ``slots`` (a
+    delta's slice of its buffer) is computed straight into it where the printer can;
+    returns the names so written."""
     at = "" if whole else "[_t]"
     local: set[str] = set()
+    written: set[str] = set()
     for eq in eqs:
         v = eq.target
         terms = []
@@ -286,12 +291,17 @@ def _adjoints(spec, eqs, seeded, nonlocal_to, sweep_of, p, w, indent, whole, ski
         w(f"{indent}adj_{v} = {' + '.join(terms)}")
         p.where = f"the adjoint of equation {v!r} of spec {spec.name!r}"
         for sym, expr in eq.temps:
-            if sym.name not in late:
-                w(f"{indent}{sym.name} = {p._print(expr)}")
+            if sym.name in late:
+                continue
+            into = p.into(expr, slots[sym.name]) if slots and sym.name in slots else None
+            w(f"{indent}{sym.name} = {into or p._print(expr)}")
+            if into:
+                written.add(sym.name)
         for c in eq.contributions:
             if id(c) in skip:
                 continue
             _emit(spec, c, p, w, indent, local, sweep_of, v, whole=whole, shifted=shifted)
+    return written
 
 
 def _emit(spec: Spec, c, p: ArrayPrinter, w, indent: str, local: set, sweep_of: dict,

@@ -124,12 +124,21 @@ class DeltaPlan:
                 w(f"    # the weights stacked, for {_terms(g, p)} (into {_into(g)}) as one product")
                 w(f"    {self.names[id(g)]} = _xp.concat({factors}).T")
 
-    def in_step(self, p: ArrayPrinter, w) -> None:
-        """Each step's deltas, written into their slices of the buffers."""
+    def slots(self, p: ArrayPrinter) -> dict[str, str]:
+        """``{delta: its slice of the buffer at step _t}``, as generated code."""
+        out = {}
         for b in self.buffers:
             for d in b.deltas:
                 lo, hi = (p._print(x) for x in b.bounds[d.name])
-                w(f"        {b.name}[_t, ..., {lo}:{hi}] = {d.name}")
+                out[d.name] = f"{b.name}[_t, ..., {lo}:{hi}]"
+        return out
+
+    def in_step(self, p: ArrayPrinter, w, written=frozenset()) -> None:
+        """Each step's deltas copied into their slices of the buffers, but those the step
+        ``written`` straight into them (``_xp.multiply(..., out=slot)``)."""
+        for name, slot in self.slots(p).items():
+            if name not in written:
+                w(f"        {slot} = {name}")
 
     def shifted(self, p: ArrayPrinter) -> list[tuple[tuple[str, int], str]]:
         """``((accumulator, offset), text)`` of each per-step stacked product."""
