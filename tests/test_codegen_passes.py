@@ -192,11 +192,12 @@ def _calls(node, attr: str) -> int:
 
 
 # matrix products per step (forward, backward) of every LSTM: one for all the gates; the
-# projection's W_hr of lstm_proj on its own; lstm_concat's backward takes each gate's
-# W_k.T d_k apart into the [h; x] blocks, which the pass leaves as it is
+# projection's W_hr of lstm_proj on its own; lstm_concat's backward, whose derivation
+# names each gate's W_k.T d_k on [h; x] and slices it, takes the h block of every gate's
+# weight into one product (sliced.py)
 LSTM_PRODUCTS = {"lstm": (1, 1), "lstm_coupled": (1, 1), "lstm_peephole": (1, 1),
                  "lstm_seed000": (1, 1), "lstm_seed001": (1, 1), "lstm_seed002": (1, 1),
-                 "lstm_proj": (2, 2), "lstm_concat": (1, 4)}
+                 "lstm_proj": (2, 2), "lstm_concat": (1, 1)}
 
 
 def test_every_lstm_is_in_the_table():

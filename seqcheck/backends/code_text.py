@@ -13,23 +13,25 @@ def ident(name: str, offset: int = 0) -> str:
     return f"{name}_t{'m' if offset < 0 else 'p'}{abs(offset)}"
 
 
-def _is_call(s: str) -> bool:
-    """True for ``name(...)`` whose final parenthesis closes the first one."""
-    head = s.split("(", 1)[0]
-    if not head or not head.replace(".", "_").isidentifier() or not s.endswith(")"):
+def _is_call(s: str, opening: str = "(", closing: str = ")") -> bool:
+    """True for ``name(...)`` whose final parenthesis closes the first one (``name[...]``
+    with brackets)."""
+    head = s.split(opening, 1)[0]
+    if not head or not head.replace(".", "_").isidentifier() or not s.endswith(closing):
         return False
     depth = 0
     for k, ch in enumerate(s[len(head):]):
-        depth += ch == "("
-        depth -= ch == ")"
+        depth += ch == opening
+        depth -= ch == closing
         if depth == 0:
             return k == len(s) - len(head) - 1
     return False
 
 
 def is_atomic(s: str) -> bool:
-    """A name, a number, a call or a fully parenthesised text: safe next to any operator."""
-    if s.replace(".", "_").isidentifier() or _is_call(s):
+    """A name, a number, a call, a subscript or a fully parenthesised text: safe next to
+    any operator."""
+    if s.replace(".", "_").isidentifier() or _is_call(s) or _is_call(s, "[", "]"):
         return True
     try:
         float(s)

@@ -330,7 +330,11 @@ class ArrayPrinter(NumPyPrinter):
         return f"_xp.sum_last({self._print(expr.arg)})"
 
     def _print_MatrixSlice(self, expr):
-        rows = expr.rowslice
+        rows, cols = expr.rowslice, expr.colslice
+        if expr.parent.shape[1] != 1 and not self.is_batched(expr) and rows[2] == cols[2] == 1:
+            r, c = (":" if a == 0 and b == n else f"{self._print(a)}:{self._print(b)}"
+                    for (a, b, _), n in zip((rows, cols), expr.parent.shape))
+            return f"{self._paren(expr.parent)}[{r}, {c}]"  # a block of a parameter
         if expr.parent.shape[1] != 1 or rows[2] != 1:
             return self._print_not_supported(expr)
         start, stop = self._print(rows[0]), self._print(rows[1])

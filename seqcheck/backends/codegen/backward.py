@@ -22,6 +22,7 @@ from .deltas import plan_deltas
 from .factors import hoist_factors
 from .keep import substitute
 from .reads import bind_refs, prologue, refs_of, shape_code
+from .sliced import split_sliced_products
 
 __all__ = ["backward_code"]
 
@@ -117,6 +118,10 @@ def backward_code(spec: Spec, derivation, seeded: tuple[str, ...], p: ArrayPrint
         forward_in_time = sweep.direction > 0
         w(f"    # sweep {k} in reverse: {', '.join(reversed(variables))} "
           f"({'t = T..1' if forward_in_time else 't = 1..T'})")
+        if stack:
+            eqs = split_sliced_products(spec, eqs, lambda c, k=k: (
+                c.to in spec.variables and c.offset != 0 and sweep_of[c.to] == k - 1)
+                or (c.to in spec.inputs and not spec.inputs[c.to].static))
         deferred, deferred_ids, late = _split(spec, eqs, sweep_of, k)
         factors = []
         if hoist:

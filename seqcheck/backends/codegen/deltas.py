@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sympy as sp
-from sympy import MatMul, MatrixSymbol, Transpose
+from sympy import MatMul, MatrixSlice, MatrixSymbol, Transpose
 
 from ...spec.model import Spec
 from ..printer import ArrayPrinter
@@ -37,7 +37,12 @@ def _through_weight(e, spec: Spec):
     if not isinstance(e, MatMul) or len(e.args) != 2:
         return None
     w, d = e.args
-    if not weight_factor(w, spec) or not _delta(d):
+    if not _delta(d):
+        return None
+    if isinstance(w, Transpose) and isinstance(w.arg, MatrixSlice) \
+            and weight_factor(w.arg.parent, spec):  # columns of a weight (.sliced)
+        return w.arg, d
+    if not weight_factor(w, spec):
         return None
     return (w.arg if isinstance(w, Transpose) else Transpose(w)), d
 
