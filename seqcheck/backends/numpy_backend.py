@@ -49,7 +49,7 @@ def compile_numpy(spec: Spec, dtype=np.float64, *, gradients: bool = False,
     >>> from seqcheck import load_spec
     >>> fwd = compile_numpy(load_spec("lstm"), dtype=np.float32)
     >>> [line.strip() for line in fwd.source.splitlines() if line.strip().startswith("h = _xp")]
-    ['h = _xp.tanh(c) * o']
+    ['h = _xp.multiply(_xp.tanh(c), o, out=h_seq[_t])']
     """
     dt = np.dtype(dtype)
     if dt not in (np.float32, np.float64):
