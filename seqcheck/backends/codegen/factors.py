@@ -25,7 +25,7 @@ from sympy import HadamardProduct
 
 from ...printing import split_ref
 from ..printer import ident
-from .reads import unused_name
+from .reads import base_names, unused_name
 
 __all__ = ["Factor", "hoist_factors"]
 
@@ -48,10 +48,6 @@ class Factor:
         return sp.MatrixSymbol(self.name, *self.node.shape)
 
 
-def _bases(e) -> set[str]:
-    return {split_ref(s.name)[0] for s in e.free_symbols
-            if isinstance(s, (sp.Symbol, sp.MatrixSymbol)) and not s.is_integer}
-
 
 def hoist_factors(eqs, in_loop, forward: set[str], varying: set[str],
                   taken: set[str]) -> tuple[list, list[Factor]]:
@@ -71,7 +67,7 @@ def hoist_factors(eqs, in_loop, forward: set[str], varying: set[str],
     """
 
     def forward_only(e) -> bool:
-        names = _bases(e)
+        names = base_names(e)
         return bool(names & varying) and names <= forward
 
     found: dict[tuple, Factor] = {}

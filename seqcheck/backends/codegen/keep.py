@@ -24,7 +24,7 @@ from ...printing import split_ref
 from ...spec.model import Spec
 from ...spec.schedule import make_schedule
 from ..printer import ident
-from .reads import unused_name
+from .reads import base_names, unused_name
 
 __all__ = ["Kept", "kept_values", "substitute"]
 
@@ -47,10 +47,6 @@ class Kept:
     def symbol(self):
         return sp.MatrixSymbol(self.name, *self.node.shape)
 
-
-def _names(e) -> set[str]:
-    return {split_ref(s.name)[0] for s in e.free_symbols
-            if isinstance(s, (sp.Symbol, sp.MatrixSymbol)) and not s.is_integer}
 
 
 def _label(node, taken: set[str]) -> str:
@@ -83,7 +79,7 @@ def kept_values(spec: Spec, derivation) -> list[Kept]:
             body = spec.equation(v).expr
             for node in sp.preorder_traversal(body):
                 if (node is body or node in seen or not isinstance(node, ElementwiseApplyFunction)
-                        or node.expr.has(MatMul) or _names(node) <= invariant):
+                        or node.expr.has(MatMul) or base_names(node) <= invariant):
                     continue
                 seen.add(node)
                 if any(e.has(node) for e in derived):

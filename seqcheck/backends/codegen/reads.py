@@ -13,8 +13,8 @@ import sympy as sp
 from ...spec.model import Spec
 from ..printer import ArrayPrinter, ident
 
-__all__ = ["bind_refs", "delayed_read", "parse_label", "prologue", "refs_of", "shape_code",
-           "unused_name"]
+__all__ = ["base_names", "bind_refs", "delayed_read", "parse_label", "prologue", "refs_of",
+           "shape_code", "unused_name"]
 
 
 def shape_code(p: ArrayPrinter, shape: tuple) -> str:
@@ -59,6 +59,13 @@ def bind_refs(spec: Spec, needed, w, indent: str = "    ", *, step: bool = False
             w(f"{indent}{ident(name, off)} = {delayed_read(name, off)}")
         else:
             w(f"{indent}{ident(name, off)} = _xp.shift({name}_seq, {off}, {name}_init)")
+
+
+def base_names(e) -> set[str]:
+    """The names an expression reads, without their time offsets (``h[t-1]`` -> ``h``);
+    dims (integer symbols) left out."""
+    return {parse_label(s.name)[0] for s in e.free_symbols
+            if isinstance(s, (sp.Symbol, sp.MatrixSymbol)) and not s.is_integer}
 
 
 def refs_of(exprs) -> dict[tuple[str, int], None]:
