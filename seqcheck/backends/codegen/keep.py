@@ -48,7 +48,6 @@ class Kept:
         return sp.MatrixSymbol(self.name, *self.node.shape)
 
 
-
 def _label(node, taken: set[str]) -> str:
     lam = node.function
     fname = lam.expr.func.__name__ if isinstance(lam, sp.Lambda) else getattr(lam, "__name__", "")
